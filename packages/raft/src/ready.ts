@@ -1,0 +1,82 @@
+// The contract between the pure core and whoever drives it (the node runtime, the simulator).
+//
+// Driving loop:
+//   1. feed inputs: raft.tick(), raft.step(msg), raft.propose(data), raft.persisted(i, t), ...
+//   2. if raft.hasReady(): const rd = raft.ready()
+//   3. persist rd.hardState (fsync) if not null, install rd.snapshot if not null,
+//      append rd.entries (truncating the log from rd.entries[0].index),
+//   4. send rd.messages (only after step 3's hardState and snapshot are durable),
+//   5. apply rd.committed to the state machine, in order,
+//   6. raft.advance(rd)
+//   7. whenever an fsync of appended entries returns: raft.persisted(lastIndex, lastTerm).
+//      Only then do those entries count toward the quorum (leader) or get acknowledged
+//      (follower). Writing entries and fsyncing them may be asynchronous and batched
+//      (group commit); hardState must be durable before step 4.
+
+import type { Entry, HardState, Message, NodeId, RaftRole, Snapshot, ConfState } from './types.ts';
+
+export interface Ready {
+  /** Non-null when term, vote or commit hint changed: fsync before sending `messages`. */
+  readonly hardState: HardState | null;
+  /** Non-null when a snapshot from the leader must be installed (replacing the log). */
+  readonly snapshot: Snapshot | null;
+  /** To append; if entries[0].index <= the log's last index, the log is truncated there first. */
+  readonly entries: readonly Entry[];
+  /** To send once hardState/snapshot are durable. */
+  readonly messages: readonly Message[];
+  /** Newly committed entries, in order, to apply. Never includes an entry not yet persisted locally. */
+  readonly committed: readonly Entry[];
+}
+
+export interface RaftStatus {
+  readonly id: NodeId;
+  readonly role: RaftRole;
+  readonly term: number;
+  readonly vote: NodeId | null;
+  readonly leader: NodeId | null;
+  readonly commit: number;
+  readonly applied: number;
+  readonly lastIndex: number;
+  readonly persistedIndex: number;
+  readonly conf: ConfState;
+  /** Leader only: each follower's match and next index. */
+  readonly progress: Readonly<Record<NodeId, { match: number; next: number; inflight: number; snapshotting: boolean }>>;
+  readonly transferee: NodeId | null;
+  /** True when the node refuses to vote or lead (e.g. its log failed checksums at start). */
+  readonly disabled: boolean;
+}
+
+export interface RaftConfig {
+  readonly id: NodeId;
+  /** Voters used when neither the log nor a snapshot says otherwise (a fresh group). */
+  readonly initialVoters: readonly NodeId[];
+  readonly storage: import('./types.ts').LogStorage;
+  readonly hardState: HardState;
+  /** Index already applied by the state machine (entries up to it are not returned again). */
+  readonly applied: number;
+  /** Voters as of `applied` (recorded by the state machine with its applied index); null = derive from snapshot / initialVoters. */
+  readonly conf?: ConfState | null;
+  /** Returns a float in [0, 1): the only source of randomness (randomized election timeout). */
+  readonly random: () => number;
+  readonly electionTicks?: number;
+  readonly heartbeatTicks?: number;
+  readonly preVote?: boolean;
+  readonly checkQuorum?: boolean;
+  /** The node must not vote or lead (corrupted committed log). */
+  readonly disabled?: boolean;
+  /** Test-only switches that plant classic bugs, so the simulator can show it catches them. */
+  readonly bugs?: Partial<RaftBugs>;
+}
+
+export interface RaftBugs {
+  /** Count entries of earlier terms toward commit by replica counting (Raft paper fig. 8). */
+  commitEarlierTerms: boolean;
+  /** Grant votes without asking for the vote to be persisted first. */
+  skipVotePersist: boolean;
+  /** Leader never steps down for lack of a quorum (ignores checkQuorum). */
+  disableCheckQuorum: boolean;
+  /** Count the leader's own entries (and acknowledge followers' appends) before fsync. */
+  ackBeforeFsync: boolean;
+  /** Followers truncate on any Append, even below their commit index. */
+  truncateCommitted: boolean;
+}

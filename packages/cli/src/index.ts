@@ -1,0 +1,1 @@
+export { startCommand, type StartOptions } from './start-command.ts';

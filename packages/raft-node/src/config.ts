@@ -1,0 +1,123 @@
+// Node configuration: RocketMQ/DLedger-style keys, read from a properties file
+// (`key=value`, `#` comments) and/or overridden programmatically.
+
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import {
+  adminPortBase,
+  electionTicksDefault,
+  heartbeatTicksDefault,
+  retentionMaxAgeMsDefault,
+  segmentBytesDefault,
+  tickMsDefault,
+} from './constants.ts';
+
+export interface NodeConfig {
+  /** Raft group id (`dLegerGroup`); a peer or data directory of another group is refused. */
+  readonly groupId: string;
+  /** This node's id (`dLegerSelfId`), one of `peers`. */
+  readonly selfId: string;
+  /** `dLegerPeers`: `n0-127.0.0.1:40911;n1-127.0.0.1:40912;...` */
+  readonly peers: string;
+  /** `storePathRootDir`: the node's data directory; the log lives in `<dir>/raft`. */
+  readonly dataDir: string;
+  /** Admin endpoint (status, propose, transfer, membership): `adminListenPort`. */
+  readonly adminHost: string;
+  readonly adminPort: number;
+  /** `mappedFileSizeCommitLog`: segment size in bytes. */
+  readonly segmentBytes: number;
+  /** `fileReservedTime` in hours, as RocketMQ. */
+  readonly retentionMaxAgeMs: number;
+  readonly tickMs: number;
+  readonly electionTicks: number;
+  readonly heartbeatTicks: number;
+}
+
+export class ConfigError extends Error {
+  readonly retriable = false;
+  constructor(message: string, options?: { cause?: unknown }) {
+    super(message, options);
+    this.name = 'ConfigError';
+  }
+}
+
+const knownKeys = new Set([
+  'brokerClusterName', 'brokerName', 'dLegerGroup', 'dLegerPeers', 'dLegerSelfId', 'storePathRootDir',
+  'adminListenPort', 'adminListenHost', 'mappedFileSizeCommitLog', 'fileReservedTime',
+  'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'enableDLegerCommitLog',
+]);
+
+export function parseProperties(text: string): Map<string, string> {
+  const out = new Map<string, string>();
+  text.split(/\r?\n/).forEach((raw, lineNo) => {
+    const line = raw.trim();
+    if (line === '' || line.startsWith('#') || line.startsWith('!')) return;
+    const eq = line.indexOf('=');
+    if (eq <= 0) throw new ConfigError(`line ${lineNo + 1}: expected key=value, got "${line}"`);
+    out.set(line.slice(0, eq).trim(), line.slice(eq + 1).trim());
+  });
+  return out;
+}
+
+function int(props: Map<string, string>, key: string, fallback: number, min: number): number {
+  const raw = props.get(key);
+  if (raw === undefined) return fallback;
+  const n = Number(raw);
+  if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${key} must be an integer >= ${min}, got "${raw}"`);
+  return n;
+}
+
+function required(props: Map<string, string>, key: string): string {
+  const v = props.get(key);
+  if (v === undefined || v === '') throw new ConfigError(`missing required key ${key}`);
+  return v;
+}
+
+/** Builds a NodeConfig; `warn` hears about unknown keys (a typo must not pass silently). */
+export function configFromProperties(props: Map<string, string>, warn: (msg: string) => void = () => {}): NodeConfig {
+  for (const key of props.keys()) if (!knownKeys.has(key)) warn(`unknown config key ${key} (ignored)`);
+  const selfId = required(props, 'dLegerSelfId');
+  const selfIndex = Number(/(\d+)$/.exec(selfId)?.[1] ?? 0);
+  return {
+    groupId: required(props, 'dLegerGroup'),
+    selfId,
+    peers: required(props, 'dLegerPeers'),
+    dataDir: path.resolve(required(props, 'storePathRootDir')),
+    adminHost: props.get('adminListenHost') ?? '127.0.0.1',
+    adminPort: int(props, 'adminListenPort', adminPortBase + selfIndex, 0),
+    segmentBytes: int(props, 'mappedFileSizeCommitLog', segmentBytesDefault, 4096),
+    retentionMaxAgeMs: props.has('fileReservedTime')
+      ? int(props, 'fileReservedTime', 72, 0) * 3600 * 1000
+      : retentionMaxAgeMsDefault,
+    tickMs: int(props, 'raftTickMs', tickMsDefault, 1),
+    electionTicks: int(props, 'raftElectionTicks', electionTicksDefault, 2),
+    heartbeatTicks: int(props, 'raftHeartbeatTicks', heartbeatTicksDefault, 1),
+  };
+}
+
+export function loadConfigFile(file: string, warn?: (msg: string) => void): NodeConfig {
+  let text: string;
+  try {
+    text = readFileSync(file, 'utf8');
+  } catch (err) {
+    throw new ConfigError(`cannot read config file ${file}: ${(err as Error).message}`, { cause: err });
+  }
+  return configFromProperties(parseProperties(text), warn);
+}
+
+export function configToProperties(cfg: NodeConfig): string {
+  return [
+    `dLegerGroup=${cfg.groupId}`,
+    `dLegerSelfId=${cfg.selfId}`,
+    `dLegerPeers=${cfg.peers}`,
+    `storePathRootDir=${cfg.dataDir}`,
+    `adminListenHost=${cfg.adminHost}`,
+    `adminListenPort=${cfg.adminPort}`,
+    `mappedFileSizeCommitLog=${cfg.segmentBytes}`,
+    `fileReservedTime=${Math.round(cfg.retentionMaxAgeMs / 3600_000)}`,
+    `raftTickMs=${cfg.tickMs}`,
+    `raftElectionTicks=${cfg.electionTicks}`,
+    `raftHeartbeatTicks=${cfg.heartbeatTicks}`,
+    '',
+  ].join('\n');
+}

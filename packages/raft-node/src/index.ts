@@ -1,0 +1,10 @@
+export { RaftNode, type RaftNodeDeps } from './raft-node.ts';
+export { AdminServer } from './admin/admin-server.ts';
+export { AdminClient, AdminCallError, type ProposeResult } from './admin/admin-client.ts';
+export { type NodeConfig, ConfigError, configFromProperties, configToProperties, loadConfigFile, parseProperties } from './config.ts';
+export { DigestStateMachine } from './digest-state-machine.ts';
+export type { StateMachine } from './state-machine.ts';
+export * from './errors.ts';
+export * as nodeConstants from './constants.ts';
+
+export { LocalGroup, freePorts, delay, type LocalGroupOptions, type NodeHandle } from './local-group.ts';

@@ -1,0 +1,332 @@
+// One Raft member as a running process: the pure core driven by real time, the ledger on
+// disk, the gRPC peer transport, and a state machine. This file is the only place where
+// the ready/advance contract meets I/O.
+//
+// What an acknowledged proposal means: its entry is fsynced on a quorum (the leader counts
+// its own copy only after its own fsync returned), committed, and applied on this node.
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { randomInt } from 'node:crypto';
+import { Raft, type ConfChange, type HardState, type Ready, type RaftStatus } from '@ledgermq/raft';
+import { Ledger, RealFileSystem } from '@ledgermq/ledger';
+import { GrpcTransport, parsePeers } from '@ledgermq/transport';
+import type { Logger } from 'pino';
+import { assert } from './assert.ts';
+import type { NodeConfig } from './config.ts';
+import {
+  commitHintSaveIntervalMs,
+  pendingProposalsMax,
+  proposalTimeoutMs,
+  retentionCheckIntervalMs,
+  stateCheckpointIntervalMs,
+} from './constants.ts';
+import { NodeStoppedError } from './errors.ts';
+import { PeerBook } from './peer-book.ts';
+import { ProposalTracker, type Committed } from './proposal-tracker.ts';
+import type { StateMachine } from './state-machine.ts';
+
+export interface RaftNodeDeps {
+  readonly logger: Logger;
+  readonly stateMachine: StateMachine;
+}
+
+export class RaftNode {
+  readonly ledger: Ledger;
+  private readonly raft: Raft;
+  private readonly transport: GrpcTransport;
+  private readonly tracker = new ProposalTracker(pendingProposalsMax);
+  private readonly peerBook: PeerBook;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private processScheduled = false;
+  private syncing = false;
+  private syncWanted = false;
+  private savedHardState: HardState;
+  /** Latest commit index reported by the core; saved into the hard state lazily. */
+  private pendingCommitHint = 0;
+  private stopped = false;
+  private lastCheckpointApplied = 0;
+  private readonly sm: StateMachine;
+  private readonly log: Logger;
+  private leaderSince: { leader: string | null; term: number } = { leader: null, term: 0 };
+  private electionsObserved = 0;
+  private fsyncs = 0;
+  private lastElectionMs: number | null = null;
+
+  constructor(
+    private readonly cfg: NodeConfig,
+    deps: RaftNodeDeps,
+  ) {
+    this.log = deps.logger;
+    this.sm = deps.stateMachine;
+    const raftDir = path.join(cfg.dataDir, 'raft');
+    mkdirSync(raftDir, { recursive: true });
+    this.peerBook = PeerBook.open(cfg.dataDir, parsePeers(cfg.peers));
+    assert(this.peerBook.has(cfg.selfId), `self id ${cfg.selfId} is not in dLegerPeers`);
+    this.ledger = Ledger.open({
+      fs: new RealFileSystem(),
+      dir: raftDir,
+      groupId: cfg.groupId,
+      segmentBytes: cfg.segmentBytes,
+      logger: this.log.child({ component: 'ledger' }),
+    });
+    const ledgerStatus = this.ledger.status();
+    if (ledgerStatus.corrupt) {
+      this.log.error({ reason: ledgerStatus.reason }, 'log failed its checksums: this node will not vote or lead until repaired');
+    }
+    this.restoreStateMachineIfBehind();
+    this.savedHardState = this.ledger.hardState();
+    this.raft = new Raft({
+      id: cfg.selfId,
+      initialVoters: this.peerBook.initialVoters(),
+      storage: this.ledger,
+      hardState: this.savedHardState,
+      applied: this.sm.appliedIndex(),
+      conf: this.sm.conf(),
+      random: () => randomInt(0, 2 ** 48) / 2 ** 48,
+      electionTicks: cfg.electionTicks,
+      heartbeatTicks: cfg.heartbeatTicks,
+      preVote: true,
+      checkQuorum: true,
+      disabled: ledgerStatus.corrupt,
+    });
+    this.lastCheckpointApplied = this.sm.appliedIndex();
+    const selfAddr = this.peerBook.address(cfg.selfId);
+    const [host, port] = splitHostPort(selfAddr);
+    this.transport = new GrpcTransport({
+      selfId: cfg.selfId,
+      groupId: cfg.groupId,
+      listen: { host, port },
+      peers: this.peerBook.others(cfg.selfId),
+      logger: this.log.child({ component: 'transport' }),
+    });
+  }
+
+  async start(): Promise<void> {
+    this.transport.onMessages((msgs) => {
+      for (const m of msgs) this.stepSafely(m);
+      this.process();
+    });
+    await this.transport.start();
+    this.every(this.cfg.tickMs, () => {
+      this.raft.tick();
+      this.process();
+    });
+    this.every(Math.min(commitHintSaveIntervalMs, stateCheckpointIntervalMs), () => this.housekeeping());
+    this.every(retentionCheckIntervalMs, () => this.retention());
+    this.log.info({ id: this.cfg.selfId, group: this.cfg.groupId, peers: this.cfg.peers }, 'raft node started');
+  }
+
+  /** Resolves once the entry is committed and applied here. */
+  propose(data: Uint8Array): Promise<Committed> {
+    if (this.stopped) return Promise.reject(new NodeStoppedError());
+    try {
+      this.tracker.checkCapacity();
+      const { index, term } = this.raft.propose(data);
+      this.scheduleProcess();
+      return this.tracker.wait(index, term, Date.now() + proposalTimeoutMs);
+    } catch (err) {
+      return Promise.reject(err);
+    }
+  }
+
+  transferLeader(to: string): void {
+    this.raft.transferLeadership(to);
+    this.process();
+  }
+
+  changeMembership(cc: ConfChange, address?: string): Promise<Committed> {
+    if (address !== undefined) {
+      this.peerBook.set(cc.node, address);
+      this.transport.setPeers(this.peerBook.others(this.cfg.selfId));
+    }
+    const { index, term } = this.raft.proposeConfChange(cc);
+    this.scheduleProcess();
+    return this.tracker.wait(index, term, Date.now() + proposalTimeoutMs);
+  }
+
+  status(): RaftStatus & { readonly readIndex: number | null; readonly ledger: ReturnType<Ledger['status']>; readonly elections: number; readonly lastElectionMs: number | null; readonly pendingProposals: number; readonly fsyncs: number } {
+    return {
+      ...this.raft.status(),
+      readIndex: this.raft.readIndex(),
+      ledger: this.ledger.status(),
+      elections: this.electionsObserved,
+      lastElectionMs: this.lastElectionMs,
+      pendingProposals: this.tracker.size,
+      fsyncs: this.fsyncs,
+    };
+  }
+
+  checksums(): { segments: ReturnType<Ledger['segmentChecksums']>; state: Record<string, unknown> } {
+    return { segments: this.ledger.segmentChecksums(), state: this.sm.summary() };
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.tracker.failAll();
+    await this.transport.stop();
+    this.sm.checkpoint();
+    this.ledger.close();
+    this.log.info('raft node stopped');
+  }
+
+  private every(ms: number, fn: () => void): void {
+    this.timers.push(setInterval(() => this.guard(fn), ms));
+  }
+
+  /** Any exception out of the driver is a broken invariant or a failed fsync: stop the process. */
+  private guard(fn: () => void): void {
+    if (this.stopped) return;
+    try {
+      fn();
+    } catch (err) {
+      this.fatal('raft node failed', err);
+    }
+  }
+
+  private fatal(msg: string, err: unknown): never {
+    this.log.fatal({ err }, msg);
+    // Fail-stop: never continue after a failed fsync or a broken invariant.
+    process.exit(70);
+  }
+
+  private stepSafely(m: Parameters<Raft['step']>[0]): void {
+    try {
+      this.raft.step(m);
+    } catch (err) {
+      if ((err as { name?: string }).name === 'MalformedMessageError') {
+        this.log.warn({ err, from: m.from }, 'dropped a malformed peer message');
+        return;
+      }
+      this.fatal('raft step failed', err);
+    }
+  }
+
+  private scheduleProcess(): void {
+    if (this.processScheduled) return;
+    this.processScheduled = true;
+    setImmediate(() => {
+      this.processScheduled = false;
+      this.guard(() => this.process());
+    });
+  }
+
+  /** Drains every Ready: persist, send, apply, advance. */
+  private process(): void {
+    if (this.stopped) return;
+    let rounds = 0;
+    while (this.raft.hasReady()) {
+      assert(++rounds < 10_000, 'ready loop does not converge');
+      this.handleReady(this.raft.ready());
+    }
+    if (this.syncWanted && !this.syncing) this.startSync();
+    this.observeLeader();
+  }
+
+  private handleReady(rd: Ready): void {
+    if (rd.hardState) this.persistHardState(rd.hardState);
+    if (rd.snapshot) {
+      this.ledger.installSnapshot(rd.snapshot);
+      this.sm.restore(rd.snapshot.data, rd.snapshot.meta.index);
+      this.log.info({ index: rd.snapshot.meta.index, term: rd.snapshot.meta.term }, 'installed snapshot from leader');
+    }
+    if (rd.entries.length > 0) {
+      this.ledger.append(rd.entries);
+      this.syncWanted = true;
+    }
+    if (rd.messages.length > 0) this.transport.send(rd.messages);
+    if (rd.committed.length > 0) {
+      this.sm.apply(rd.committed);
+      for (const e of rd.committed) this.tracker.applied(e.index, e.term);
+    }
+    this.raft.advance(rd);
+    if (rd.snapshot) this.raft.persisted(rd.snapshot.meta.index, rd.snapshot.meta.term);
+  }
+
+  /**
+   * Term and vote are fsynced at once (before any message that depends on them leaves).
+   * The commit hint alone is saved lazily by housekeeping: it is only a hint.
+   */
+  private persistHardState(hs: HardState): void {
+    this.pendingCommitHint = hs.commit;
+    const saved = this.savedHardState;
+    if (hs.term === saved.term && hs.vote === saved.vote) return;
+    const commit = Math.min(hs.commit, this.ledger.durableIndex());
+    this.ledger.saveHardState({ term: hs.term, vote: hs.vote, commit });
+    this.savedHardState = { term: hs.term, vote: hs.vote, commit };
+  }
+
+  /** Group commit: one fsync covers everything written before it started. */
+  private startSync(): void {
+    this.syncing = true;
+    this.syncWanted = false;
+    this.ledger.syncAsync().then(
+      ({ index, term }) => {
+        this.syncing = false;
+        this.fsyncs += 1;
+        if (this.stopped) return;
+        this.guard(() => {
+          this.raft.persisted(index, term);
+          this.process();
+        });
+      },
+      (err: unknown) => this.fatal('fsync failed; stopping (no retry after a failed fsync)', err),
+    );
+  }
+
+  private housekeeping(): void {
+    this.tracker.expire(Date.now());
+    const hint = Math.min(this.pendingCommitHint, this.ledger.durableIndex());
+    if (hint > this.savedHardState.commit) {
+      const hs = { ...this.savedHardState, commit: hint };
+      this.ledger.saveHardState(hs);
+      this.savedHardState = hs;
+    }
+    if (this.sm.appliedIndex() !== this.lastCheckpointApplied) {
+      this.sm.checkpoint();
+      this.lastCheckpointApplied = this.sm.appliedIndex();
+    }
+  }
+
+  /** Saves a snapshot of the applied state, then lets the ledger delete segments it covers. */
+  private retention(): void {
+    const applied = this.sm.appliedIndex();
+    if (applied < this.ledger.firstIndex()) return;
+    const term = this.ledger.term(applied);
+    assert(term !== undefined, `applied index ${applied} missing from the log`);
+    this.sm.checkpoint();
+    const loc = this.ledger.location(applied);
+    const conf = this.sm.conf() ?? { voters: this.peerBook.initialVoters() };
+    this.ledger.saveSnapshot({ meta: { index: applied, term, conf }, data: this.sm.snapshot() }, loc.pos + loc.size);
+    const { deletedSegments } = this.ledger.applyRetention({ nowMs: Date.now(), maxAgeMs: this.cfg.retentionMaxAgeMs });
+    if (deletedSegments > 0) this.log.info({ deletedSegments, firstIndex: this.ledger.firstIndex() }, 'retention deleted segments');
+  }
+
+  /** After retention or a snapshot install, the state machine may be older than the log's start. */
+  private restoreStateMachineIfBehind(): void {
+    const snap = this.ledger.snapshot();
+    if (snap && this.sm.appliedIndex() < snap.meta.index) {
+      this.sm.restore(snap.data, snap.meta.index);
+      this.log.info({ index: snap.meta.index }, 'state machine restored from the ledger snapshot');
+    }
+  }
+
+  private observeLeader(): void {
+    const st = this.raft.status();
+    if (st.leader === this.leaderSince.leader && st.term === this.leaderSince.term) return;
+    if (st.leader !== null) {
+      this.electionsObserved += 1;
+      this.lastElectionMs = Date.now();
+      this.log.info({ leader: st.leader, term: st.term, role: st.role, commit: st.commit }, 'leader changed');
+    }
+    this.leaderSince = { leader: st.leader, term: st.term };
+  }
+}
+
+function splitHostPort(addr: string): [string, number] {
+  const i = addr.lastIndexOf(':');
+  assert(i > 0, `bad address ${addr}`);
+  return [addr.slice(0, i), Number(addr.slice(i + 1))];
+}

@@ -1,6 +1,6 @@
 // Black-box: three real node processes on loopback.
 
-import { openSync, readdirSync, readSync, writeSync, closeSync, statSync } from 'node:fs';
+import { closeSync, openSync, readdirSync, readFileSync, readSync, statSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { LocalGroup } from '@ledgermq/raft-node';
@@ -62,6 +62,20 @@ describe('a three-node Raft group of real processes', () => {
       const s = (await group.statuses()).get(old.id);
       return s !== undefined && s.applied >= target && s.role === 'follower';
     });
+  });
+
+  it('hands leadership to a chosen node on request (rolling restarts, preferred leader)', async () => {
+    const leader = await group.waitForLeader();
+    const target = group.nodes.find((h) => h.id !== leader.id)!.id;
+    await group.node(leader.id).admin.transferLeader(target);
+    const next = await group.waitForLeader({ minTerm: leader.term + 1 });
+    expect(next.id).toBe(target);
+  });
+
+  it('refuses an entry over the size limit with a clear, non-retriable error', async () => {
+    const leader = await group.waitForLeader();
+    const huge = Buffer.alloc(5 * 1024 * 1024);
+    await expect(group.node(leader.id).admin.propose([huge])).rejects.toMatchObject({ code: 'TOO_LARGE', retriable: false });
   });
 
   it('leaves byte-identical logs and equal applied state on all three nodes', async () => {
@@ -130,3 +144,34 @@ function flipByteInOldestSegment(dir: string): void {
   writeSync(fd, b, 0, 1, at);
   closeSync(fd);
 }
+
+describe('a node started on the data directory of another group', () => {
+  it('refuses to start with a clear error and leaves the log untouched', async () => {
+    const t = tmpDir('wrong-group');
+    try {
+      const a = await LocalGroup.create({ dataDir: t.dir, ports: 'auto', groupId: 'group-a', segmentBytes });
+      a.startAll();
+      await a.waitForLeader();
+      await proposeMany(a, { count: 100, payloadBytes: 100, batch: 10, inflight: 1, tag: 'a' });
+      await a.stopAll();
+      const before = readdirSync(path.join(t.dir, 'n0', 'raft', 'segments')).map((n) =>
+        statSync(path.join(t.dir, 'n0', 'raft', 'segments', n)).size,
+      );
+
+      const b = await LocalGroup.create({ dataDir: t.dir, ports: 'auto', groupId: 'group-b', segmentBytes });
+      const child = b.start('n0');
+      const code = await new Promise<number | null>((resolve) => child.once('exit', (c) => resolve(c)));
+      expect(code).not.toBe(0);
+      const log = readFileSync(path.join(t.dir, 'n0', 'node.log'), 'utf8');
+      expect(log).toMatch(/group-a/);
+      expect(log).toMatch(/group-b/);
+      const after = readdirSync(path.join(t.dir, 'n0', 'raft', 'segments')).map((n) =>
+        statSync(path.join(t.dir, 'n0', 'raft', 'segments', n)).size,
+      );
+      expect(after).toEqual(before);
+      await b.stopAll();
+    } finally {
+      t.cleanup();
+    }
+  });
+});

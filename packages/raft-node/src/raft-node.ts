@@ -83,7 +83,7 @@ export class RaftNode {
       hardState: this.savedHardState,
       applied: this.sm.appliedIndex(),
       conf: this.sm.conf(),
-      random: () => randomInt(0, 2 ** 48) / 2 ** 48,
+      random: () => randomInt(0, 2 ** 47) / 2 ** 47,
       electionTicks: cfg.electionTicks,
       heartbeatTicks: cfg.heartbeatTicks,
       preVote: true,

@@ -1,0 +1,54 @@
+import { describe, expect, it } from 'vitest';
+import { formatReport } from './format.ts';
+import { runSimulation, type SimReport } from './simulator.ts';
+
+/** Seeds of the normal (no planted bug) simulation that CI runs on every `npm test`. */
+const seedsPerNodeCount = 500;
+/** Wall-clock budget for them (the test fails rather than hang if the machine is far slower). */
+const budgetMs = 100_000;
+
+describe('deterministic simulation', () => {
+  it('replays a seed exactly', () => {
+    const a = runSimulation({ seed: 12345, nodes: 3 });
+    const b = runSimulation({ seed: 12345, nodes: 3 });
+    expect(a.stats).toEqual(b.stats);
+    expect(a.trace).toEqual(b.trace);
+    expect(a.simulatedMs).toBe(b.simulatedMs);
+    const c = runSimulation({ seed: 12346, nodes: 3 });
+    expect(c.trace).not.toEqual(a.trace);
+  });
+
+  it('makes progress under faults: elections, commits, acknowledged proposals, crashes', () => {
+    const r = runSimulation({ seed: 7, nodes: 5 });
+    expect(r.violation).toBeNull();
+    expect(r.stats.leadersElected).toBeGreaterThan(0);
+    expect(r.stats.acked).toBeGreaterThan(10);
+    expect(r.stats.crashes + r.stats.partitions).toBeGreaterThan(0);
+  });
+
+  it('reports the seed and a one-line replay command', () => {
+    const r = runSimulation({ seed: 3, nodes: 3, bug: 'skipVotePersist' });
+    expect(r.replay).toBe('npm run sim -- --seed 3 --bug skipVotePersist');
+    expect(runSimulation({ seed: 9, nodes: 5, steps: 10 }).replay).toBe('npm run sim -- --seed 9 --nodes 5 --steps 10');
+    expect(formatReport(r)).toContain(r.ok ? 'OK seed 3' : 'replay: npm run sim -- --seed 3');
+  });
+
+  it(`runs ${2 * seedsPerNodeCount} seeds (3 and 5 nodes) with no violation`, () => {
+    const started = performance.now();
+    const failures: SimReport[] = [];
+    let done = 0;
+    for (const nodes of [3, 5]) {
+      for (let seed = 1; seed <= seedsPerNodeCount; seed++) {
+        const r = runSimulation({ seed, nodes });
+        done++;
+        if (!r.ok) failures.push(r);
+        expect(performance.now() - started, `time budget exhausted after ${done} seeds`).toBeLessThan(budgetMs);
+      }
+    }
+    const secs = (performance.now() - started) / 1000;
+    console.log(`sim: ${done} seeds in ${secs.toFixed(1)}s (${(done / secs).toFixed(1)} seeds/s), ${failures.length} violation(s)`);
+    const summary = failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`).join('\n');
+    expect(done).toBe(2 * seedsPerNodeCount);
+    expect(failures, summary).toHaveLength(0);
+  });
+});

@@ -1,0 +1,172 @@
+import { describe, expect, it } from 'vitest';
+import fc from 'fast-check';
+import type { Entry } from '@ledgermq/raft';
+import { headerBytes } from './constants.ts';
+import { LedgerCorruptError } from './errors.ts';
+import { FaultFileSystem, seededRandom } from './fs/fault-file-system.ts';
+import type { Ledger } from './ledger.ts';
+import { CuttableFs, makeEntries, makeEntry, openTest, PowerCut, sameEntry } from './test-helpers.ts';
+
+const small = { segmentBytes: 8 * 1024 };
+const segPath = (start: number) => `/data/n1/segments/${String(start).padStart(20, '0')}`;
+
+describe('crash recovery', () => {
+  it('keeps exactly the durable prefix after losing unfsynced writes, with or without a torn last write', () => {
+    for (const tearLast of [false, true]) {
+      for (let seed = 1; seed <= 20; seed++) {
+        const fs = new FaultFileSystem({ random: seededRandom(seed) });
+        const l = openTest(fs, small);
+        l.append(makeEntries(1, 40, 1, 700));
+        l.sync();
+        l.append(makeEntries(41, 15, 1, 700));
+        fs.crash({ tearLast });
+        const r = openTest(fs, small);
+        expect(r.status().corrupt).toBe(false);
+        expect(r.lastIndex()).toBeGreaterThanOrEqual(40);
+        expect(r.lastIndex()).toBeLessThanOrEqual(55);
+        if (!tearLast) expect(r.lastIndex()).toBe(40);
+        expect(r.verifyAll().ok).toBe(true);
+        r.entries(1, r.lastIndex() + 1, Infinity).forEach((e, k) => expect(sameEntry(e, makeEntry(k + 1, 1, 700))).toBe(true));
+        // The log continues at the right position after the cut.
+        r.append(makeEntries(r.lastIndex() + 1, 5, 2, 100));
+        r.sync();
+        expect(r.verifyAll().ok).toBe(true);
+      }
+    }
+  });
+
+  it.each([1, 65_536])('property: after any append/sync/crash schedule every durable entry survives intact and nothing follows a gap (index fsync every %i)', async (indexFsyncEveryRecords) => {
+    const opts = { ...small, indexFsyncEveryRecords };
+    type Op = { kind: 'append'; back: number; count: number; size: number } | { kind: 'sync' } | { kind: 'syncAsync' } | { kind: 'hint' } | { kind: 'crash'; tear: boolean; seed: number };
+    const op: fc.Arbitrary<Op> = fc.oneof(
+      { weight: 5, arbitrary: fc.record({ kind: fc.constant('append' as const), back: fc.nat({ max: 6 }), count: fc.integer({ min: 1, max: 12 }), size: fc.nat({ max: 2500 }) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('sync' as const) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('syncAsync' as const) }) },
+      { weight: 1, arbitrary: fc.record({ kind: fc.constant('hint' as const) }) },
+      { weight: 2, arbitrary: fc.record({ kind: fc.constant('crash' as const), tear: fc.boolean(), seed: fc.nat() }) },
+    );
+    await fc.assert(
+      fc.asyncProperty(fc.array(op, { maxLength: 40 }), async (ops) => {
+        const fs = new FaultFileSystem();
+        let l: Ledger = openTest(fs, opts);
+        let model: Entry[] = [];
+        let durable = 0;
+        let term = 1;
+        const seen = new Map<number, Entry[]>();
+        for (const o of ops) {
+          if (o.kind === 'append') {
+            // Truncate at most back entries, never below the durable commit hint.
+            const from = Math.max(l.hardState().commit + 1, model.length + 1 - o.back);
+            if (from <= model.length) term += 1;
+            const batch = makeEntries(from, o.count, term, (i) => (o.size + i * 131) % 2600);
+            l.append(batch);
+            model = model.slice(0, from - 1).concat(batch);
+            durable = Math.min(durable, from - 1);
+            for (const e of batch) seen.set(e.index, [...(seen.get(e.index) ?? []), e]);
+          } else if (o.kind === 'sync') {
+            durable = l.sync().index;
+            expect(durable).toBe(model.length);
+          } else if (o.kind === 'syncAsync') {
+            durable = Math.max(durable, (await l.syncAsync()).index);
+            expect(durable).toBe(model.length);
+          } else if (o.kind === 'hint') {
+            l.saveHardState({ term, vote: null, commit: durable });
+          } else {
+            fs.crash({ tearLast: o.tear, random: seededRandom(o.seed) });
+            l = openTest(fs, opts);
+            const st = l.status();
+            expect(st.corrupt).toBe(false);
+            expect(st.lastIndex).toBeGreaterThanOrEqual(durable);
+            const got = l.entries(1, st.lastIndex + 1, Infinity);
+            got.forEach((e, k) => {
+              if (k < durable) expect(sameEntry(e, model[k])).toBe(true);
+              else expect(seen.get(e.index)!.some((s) => sameEntry(s, e))).toBe(true);
+            });
+            expect(l.verifyAll().ok).toBe(true);
+            model = got.map((e) => ({ ...e, data: new Uint8Array(e.data) }));
+            durable = st.lastIndex;
+            term = Math.max(term, l.term(st.lastIndex) ?? 0);
+          }
+        }
+      }),
+      { numRuns: Number(process.env.LEDGER_PROPERTY_RUNS ?? 150) },
+    );
+  });
+
+  it('marks the log corrupt when a committed entry fails its checksum, and refuses writes', () => {
+    const fs = new FaultFileSystem();
+    const l = openTest(fs, small);
+    l.append(makeEntries(1, 30, 1, 700));
+    l.sync();
+    l.saveHardState({ term: 1, vote: null, commit: 30 });
+    const loc = l.location(28);
+    l.close();
+    fs.corrupt(segPath(Math.floor(loc.pos / 8192) * 8192), (loc.pos % 8192) + headerBytes + 5);
+    const r = openTest(fs, small);
+    expect(r.status()).toMatchObject({ corrupt: true });
+    expect(r.status().reason).toMatch(/entry 28/);
+    expect(() => r.append([makeEntry(31, 1, 1)])).toThrow(LedgerCorruptError);
+    // Data before the damage is still readable for diagnosis.
+    expect(r.lastIndex()).toBe(27);
+  });
+
+  it('treats a damaged entry below the index checkpoint as corruption even without a commit hint', () => {
+    const fs = new FaultFileSystem();
+    const l = openTest(fs, small);
+    l.append(makeEntries(1, 30, 1, 700));
+    l.sync();
+    const loc = l.location(30);
+    l.close();
+    fs.corrupt(segPath(Math.floor(loc.pos / 8192) * 8192), loc.pos % 8192);
+    expect(openTest(fs, small).status().corrupt).toBe(true);
+  });
+
+  it('treats a damaged unsynced entry followed by a valid one as corruption, not a torn tail', () => {
+    const fs = new FaultFileSystem();
+    const l = openTest(fs, small);
+    l.append(makeEntries(1, 3, 1, 700));
+    l.sync();
+    l.append(makeEntries(4, 4, 1, 700));
+    l.close(); // no crash: the unsynced writes are still there
+    fs.corrupt(segPath(0), 3 * (headerBytes + 700) + headerBytes + 1);
+    const r = openTest(fs, small);
+    expect(r.status().corrupt).toBe(true);
+    expect(r.status().reason).toMatch(/followed by a valid entry/);
+  });
+
+  it('verifyAll finds damage in old segments that open does not rescan', () => {
+    const fs = new FaultFileSystem();
+    const l = openTest(fs, small);
+    l.append(makeEntries(1, 100, 1, 700));
+    l.sync();
+    l.close();
+    fs.corrupt(segPath(0), headerBytes + 3);
+    const r = openTest(fs, small);
+    expect(r.status().corrupt).toBe(false);
+    const v = r.verifyAll();
+    expect(v.ok).toBe(false);
+    expect(v.errors[0]).toMatch(/body checksum/);
+  });
+
+  it('hard state is old or new after a power cut at any point of its save, never torn', () => {
+    for (let n = 0; n < 12; n++) {
+      const fs = new CuttableFs();
+      const l = openTest(fs, small);
+      l.saveHardState({ term: 3, vote: 'a', commit: 0 });
+      fs.arm(n);
+      let done = true;
+      try {
+        l.saveHardState({ term: 4, vote: 'b', commit: 0 });
+      } catch (err) {
+        if (!(err instanceof Error && err.cause instanceof PowerCut)) throw err;
+        done = false;
+      }
+      fs.disarm();
+      fs.crash({ tearLast: true, random: seededRandom(n) });
+      const hs = openTest(fs, small).hardState();
+      if (done) expect(hs).toEqual({ term: 4, vote: 'b', commit: 0 });
+      else expect([3, 4]).toContain(hs.term);
+      expect(hs.vote).toBe(hs.term === 3 ? 'a' : 'b');
+    }
+  });
+});

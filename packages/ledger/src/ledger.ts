@@ -1,0 +1,631 @@
+// The Raft log on disk, DLedger-style: entries in position-named segments, an index file,
+// the hard state and the snapshot. Layout in ../FORMAT.md.
+//
+// Durability contract: append() only writes; sync()/syncAsync() fsync the segments, then
+// write and fsync the index records of what they covered (so the index file only ever names
+// durable entries: recovery's checkpoint). Any failed fsync stops the ledger for good.
+
+import { crc32c } from '@node-rs/crc32';
+import type { Entry, HardState, LogStorage, Snapshot } from '@ledgermq/raft';
+import { assert } from './assert.ts';
+import {
+  entryBytesMaxDefault, entryCacheBytesMaxDefault, formatVersion, headerBytes, indexFsyncEveryRecordsDefault, positionMax,
+  scanWindowBytes, segmentBytesDefault, segmentBytesMin, writeChunkBytesMax,
+} from './constants.ts';
+import { decodeEntry, decodeHeader, encodeEntry, encodePad, isPad } from './entry-codec.ts';
+import { EntryCache } from './entry-cache.ts';
+import type { EntryIndex } from './entry-index.ts';
+import { EntryIndex as EntryIndexClass } from './entry-index.ts';
+import {
+  CorruptEntryError, EntryNotFoundError, EntryTooLargeError, FsyncFailedError, LedgerClosedError,
+  LedgerCorruptError, LedgerStoppedError, NonContiguousAppendError,
+} from './errors.ts';
+import type { FileSystem } from './fs/file-system.ts';
+import { loadHardState, saveHardStateFile } from './hard-state-file.ts';
+import { IndexFile } from './index-file.ts';
+import type { LedgerLogger } from './logger.ts';
+import { silentLogger } from './logger.ts';
+import { checkOrCreateMeta } from './meta-file.ts';
+import { recoverLog } from './recovery.ts';
+import type { RetentionOptions } from './retention.ts';
+import { retainableSegments } from './retention.ts';
+import { findSegment, readRun } from './segment-reader.ts';
+import { scanSegment } from './segment-scanner.ts';
+import { SegmentFile } from './segment-file.ts';
+import { loadSnapshotFile, saveSnapshotFile } from './snapshot-file.ts';
+import type { StoredSnapshot } from './snapshot-file.ts';
+
+export interface LedgerOptions {
+  readonly fs: FileSystem;
+  readonly dir: string;
+  readonly groupId: string;
+  readonly segmentBytes?: number;
+  /** Largest entry body (data bytes) accepted. */
+  readonly entryBytesMax?: number;
+  readonly entryCacheBytesMax?: number;
+  /** Index-file fsync cadence (records); 1 fsyncs it on every sync. */
+  readonly indexFsyncEveryRecords?: number;
+  readonly logger?: LedgerLogger;
+}
+
+/** A snapshot as the ledger hands it out: plus the position where the log continues after it. */
+export type LedgerSnapshot = Snapshot & { readonly endPos: number };
+
+export interface LedgerStatus {
+  readonly corrupt: boolean;
+  readonly reason: string | null;
+  readonly firstIndex: number;
+  readonly lastIndex: number;
+  readonly durableIndex: number;
+  readonly segments: number;
+  readonly bytes: number;
+}
+
+export interface SyncResult {
+  readonly index: number;
+  readonly term: number;
+}
+
+export interface VerifyResult {
+  readonly ok: boolean;
+  readonly errors: string[];
+  readonly entries: number;
+}
+
+export class Ledger implements LogStorage {
+  private readonly fs: FileSystem;
+  private readonly dir: string;
+  private readonly segDir: string;
+  private readonly segmentBytes: number;
+  private readonly entryBytesMax: number;
+  private readonly logger: LedgerLogger;
+  private readonly cache: EntryCache;
+  private segments: SegmentFile[];
+  private index: EntryIndex;
+  private indexFile: IndexFile | null;
+  private nextPos: number;
+  private durable: number;
+  private hs: HardState;
+  private snap: StoredSnapshot | null;
+  private snapView: LedgerSnapshot | null = null;
+  private readonly corruptReason: string | null;
+  private failure: unknown = null;
+  private closed = false;
+  /** Segments written since their last fsync. */
+  private readonly dirty = new Set<SegmentFile>();
+  /** Segments an async sync is fsyncing right now (a concurrent sync() must cover them too). */
+  private readonly inFlight = new Set<SegmentFile>();
+  private dirDirty = false;
+  /** Lowest index truncated (or replaced by a snapshot) since the running async sync started. */
+  private truncatedFloor = Infinity;
+  private asyncSyncs = 0;
+  private syncChain: Promise<unknown> = Promise.resolve();
+  /** Retired segments whose descriptors an in-flight fsync may still use. */
+  private closeLater: SegmentFile[] = [];
+  private scratch = Buffer.allocUnsafe(1024 * 1024);
+  private readonly indexFsyncEveryRecords: number;
+  /** Index records written since the index file's last fsync. */
+  private indexUnsynced = 0;
+
+  static open(opts: LedgerOptions): Ledger {
+    return new Ledger(opts);
+  }
+
+  private constructor(opts: LedgerOptions) {
+    this.fs = opts.fs;
+    this.dir = opts.dir;
+    this.segDir = `${opts.dir}/segments`;
+    this.segmentBytes = opts.segmentBytes ?? segmentBytesDefault;
+    assert(Number.isSafeInteger(this.segmentBytes) && this.segmentBytes >= segmentBytesMin, `segmentBytes ${this.segmentBytes} below ${segmentBytesMin}`);
+    this.entryBytesMax = opts.entryBytesMax ?? Math.min(entryBytesMaxDefault, this.segmentBytes - headerBytes);
+    assert(this.entryBytesMax > 0 && this.entryBytesMax + headerBytes <= this.segmentBytes, `entryBytesMax ${this.entryBytesMax} does not fit a segment`);
+    assert(opts.groupId.length > 0, 'empty groupId');
+    this.logger = opts.logger ?? silentLogger;
+    this.indexFsyncEveryRecords = opts.indexFsyncEveryRecords ?? indexFsyncEveryRecordsDefault;
+    assert(this.indexFsyncEveryRecords >= 1, 'indexFsyncEveryRecords must be >= 1');
+    this.cache = new EntryCache(opts.entryCacheBytesMax ?? entryCacheBytesMaxDefault);
+    this.fs.mkdirp(this.dir);
+    const hasData = this.fs.exists(this.segDir) && this.fs.readdir(this.segDir).length > 0;
+    checkOrCreateMeta(this.fs, this.dir, { version: formatVersion, groupId: opts.groupId, segmentBytes: this.segmentBytes }, hasData);
+    this.fs.mkdirp(this.segDir);
+    this.hs = loadHardState(this.fs, this.dir);
+    this.snap = loadSnapshotFile(this.fs, this.dir);
+    const r = recoverLog({ fs: this.fs, dir: this.dir, segDir: this.segDir, segmentBytes: this.segmentBytes, commitHint: this.hs.commit, snapshot: this.snap, logger: this.logger });
+    this.segments = r.segments;
+    this.index = r.index;
+    this.indexFile = r.indexFile;
+    this.nextPos = r.nextPos;
+    this.corruptReason = r.corrupt;
+    this.durable = this.index.lastIndex();
+    // What recovery found may still sit in the page cache only: make it durable before use.
+    if (!this.corruptReason) {
+      for (const s of this.segments) this.dirty.add(s);
+      this.sync();
+    }
+  }
+
+  // ---- LogStorage ------------------------------------------------------------------
+
+  firstIndex(): number {
+    this.checkOpen();
+    return this.index.firstIndex;
+  }
+
+  lastIndex(): number {
+    this.checkOpen();
+    return this.index.lastIndex();
+  }
+
+  term(i: number): number | undefined {
+    this.checkOpen();
+    if (i === this.index.firstIndex - 1 && this.snap && this.snap.snapshot.meta.index === i) return this.snap.snapshot.meta.term;
+    return this.index.termOf(i);
+  }
+
+  entries(lo: number, hi: number, bytesMax: number): Entry[] {
+    this.checkOpen();
+    if (lo >= hi) return [];
+    if (lo < this.index.firstIndex || hi > this.index.lastIndex() + 1) {
+      throw new EntryNotFoundError(`entries [${lo}, ${hi}) outside the log [${this.index.firstIndex}, ${this.index.lastIndex()}]`);
+    }
+    const out: Entry[] = [];
+    let bytes = 0;
+    let i = lo;
+    // Bounded: each round adds at least one entry or stops.
+    while (i < hi) {
+      if (!this.cache.has(i)) {
+        const end = this.runEnd(i, Math.min(hi, this.cache.size() > 0 ? this.cache.firstIndex() : hi), bytesMax - bytes, out.length === 0);
+        if (end === i) break;
+        readRun(this.segments, this.index, i, end, out);
+        for (let k = i; k < end; k++) bytes += this.index.sizeOf(k) - headerBytes;
+        i = end;
+        continue;
+      }
+      const e = this.cache.get(i);
+      if (out.length > 0 && bytes + e.data.length > bytesMax) break;
+      out.push(e);
+      bytes += e.data.length;
+      i += 1;
+    }
+    return out;
+  }
+
+  snapshot(): LedgerSnapshot | null {
+    this.checkOpen();
+    if (!this.snap) return null;
+    this.snapView ??= { meta: this.snap.snapshot.meta, data: this.snap.snapshot.data, endPos: this.snap.endPos };
+    return this.snapView;
+  }
+
+  // ---- hard state --------------------------------------------------------------------
+
+  hardState(): HardState {
+    this.checkOpen();
+    return this.hs;
+  }
+
+  saveHardState(hs: HardState): void {
+    this.checkOpen();
+    this.io('hard state', () => saveHardStateFile(this.fs, this.dir, hs));
+    this.hs = { term: hs.term, vote: hs.vote, commit: hs.commit };
+  }
+
+  // ---- writing -----------------------------------------------------------------------
+
+  append(entries: readonly Entry[]): void {
+    this.checkWritable();
+    if (entries.length === 0) return;
+    this.validateAppend(entries);
+    const first = entries[0].index;
+    if (first <= this.index.lastIndex()) this.truncateFrom(first);
+    this.io('segment write', () => this.writeEntries(entries));
+  }
+
+  sync(): SyncResult {
+    this.checkOpen();
+    if (this.corruptReason) return this.durableResult();
+    const target = this.index.lastIndex();
+    this.io('segments', () => {
+      for (const s of this.dirty) s.fsync();
+      for (const s of this.inFlight) s.fsync();
+      this.dirty.clear();
+      if (this.dirDirty) this.fs.fsyncDir(this.segDir);
+      this.dirDirty = false;
+      this.writeIndexRecords(target);
+      if (this.indexUnsynced >= this.indexFsyncEveryRecords) {
+        this.indexFile!.fsync();
+        this.indexUnsynced = 0;
+      }
+    });
+    this.durable = Math.max(this.durable, target);
+    return this.durableResult();
+  }
+
+  syncAsync(): Promise<SyncResult> {
+    const run = this.syncChain.then(() => this.runAsyncSync());
+    this.syncChain = run.catch(() => undefined);
+    return run;
+  }
+
+  durableIndex(): number {
+    this.checkOpen();
+    return this.durable;
+  }
+
+  // ---- positions ---------------------------------------------------------------------
+
+  location(i: number): { pos: number; size: number; term: number } {
+    this.checkOpen();
+    if (!this.index.has(i)) throw new EntryNotFoundError(`entry ${i} not held (log is [${this.index.firstIndex}, ${this.index.lastIndex()}])`);
+    return { pos: this.index.posOf(i), size: this.index.sizeOf(i), term: this.index.termOf(i)! };
+  }
+
+  readAt(pos: number): Entry {
+    this.checkOpen();
+    const si = findSegment(this.segments, pos);
+    if (si === this.segments.length) throw new EntryNotFoundError(`no segment holds position ${pos}`);
+    const seg = this.segments[si];
+    const head = Buffer.allocUnsafe(headerBytes);
+    if (seg.read(pos, head, 0, headerBytes) !== headerBytes) throw new EntryNotFoundError(`no entry at position ${pos}`);
+    const h = decodeHeader(head, 0);
+    if (!h || h.pos !== pos) throw new CorruptEntryError(`no valid entry header at position ${pos}`);
+    if (isPad(h)) throw new EntryNotFoundError(`position ${pos} is padding`);
+    const whole = Buffer.allocUnsafe(h.size);
+    if (seg.read(pos, whole, 0, h.size) !== h.size) throw new CorruptEntryError(`entry at position ${pos} is cut short`);
+    const e = decodeEntry(whole, 0);
+    if (!e) throw new CorruptEntryError(`entry at position ${pos} fails its body checksum`);
+    return e;
+  }
+
+  // ---- snapshots and retention -------------------------------------------------------
+
+  installSnapshot(snap: Snapshot & { readonly endPos?: number }): void {
+    this.checkWritable();
+    const s = snap.meta.index;
+    assert(Number.isSafeInteger(s) && s >= 0 && Number.isSafeInteger(snap.meta.term), `bad snapshot meta ${JSON.stringify(snap.meta)}`);
+    const endPos = this.snapshotEndPos(snap);
+    this.io('snapshot install', () => {
+      saveSnapshotFile(this.fs, this.dir, { snapshot: { meta: snap.meta, data: snap.data }, endPos, installed: true });
+      for (const seg of this.segments) this.retire(seg);
+      this.segments = [];
+      this.fs.fsyncDir(this.segDir);
+      this.dirDirty = false;
+      this.index = new EntryIndexClass(s + 1, snap.meta.term, endPos);
+      this.indexFile = IndexFile.rewrite(this.fs, this.dir, this.index, 0, this.indexFile);
+      this.indexUnsynced = 0;
+    });
+    this.snap = { snapshot: { meta: snap.meta, data: snap.data }, endPos, installed: true };
+    this.snapView = null;
+    this.cache.clear();
+    this.nextPos = endPos;
+    this.durable = s;
+    this.truncatedFloor = -Infinity;
+  }
+
+  saveSnapshot(snap: Snapshot, endPos: number): void {
+    this.checkWritable();
+    const s = snap.meta.index;
+    assert(s >= this.index.firstIndex - 1 && s <= this.index.lastIndex(), `snapshot index ${s} outside the log`);
+    assert(this.term(s) === snap.meta.term, `snapshot term ${snap.meta.term} differs from the log's term at ${s}`);
+    const wantEnd = this.index.has(s) ? this.index.posOf(s) + this.index.sizeOf(s) : this.index.firstPos;
+    assert(endPos === wantEnd, `snapshot endPos ${endPos}, the log says ${wantEnd}`);
+    assert(!this.snap || s >= this.snap.snapshot.meta.index, `snapshot ${s} older than the saved one`);
+    this.io('snapshot', () => saveSnapshotFile(this.fs, this.dir, { snapshot: snap, endPos, installed: false }));
+    this.snap = { snapshot: snap, endPos, installed: false };
+    this.snapView = null;
+  }
+
+  applyRetention(opts: RetentionOptions): { deletedSegments: number } {
+    this.checkWritable();
+    if (!this.snap) return { deletedSegments: 0 };
+    const n = retainableSegments(this.segments, this.snap.endPos, opts, (s) => this.fs.mtimeMs(s.path));
+    if (n === 0) return { deletedSegments: 0 };
+    const newFirstPos = this.segments[n].start;
+    const drop = this.index.countBelow(newFirstPos);
+    const keepOnDisk = Math.max(0, this.indexFile!.countOnDisk - drop);
+    if (drop > 0) this.index.dropFront(drop, newFirstPos);
+    else this.index.firstPos = newFirstPos;
+    this.cache.dropBelow(this.index.firstIndex);
+    this.io('retention', () => {
+      // The new index start is durable before any segment goes: recovery then removes leftovers.
+      this.indexFile = IndexFile.rewrite(this.fs, this.dir, this.index, keepOnDisk, this.indexFile);
+      this.indexUnsynced = 0;
+      for (const seg of this.segments.splice(0, n)) this.retire(seg);
+      this.fs.fsyncDir(this.segDir);
+    });
+    return { deletedSegments: n };
+  }
+
+  // ---- inspection --------------------------------------------------------------------
+
+  status(): LedgerStatus {
+    let bytes = 0;
+    for (const s of this.segments) bytes += s.size;
+    return {
+      corrupt: this.corruptReason !== null,
+      reason: this.corruptReason,
+      firstIndex: this.index.firstIndex,
+      lastIndex: this.index.lastIndex(),
+      durableIndex: this.durable,
+      segments: this.segments.length,
+      bytes,
+    };
+  }
+
+  segmentChecksums(): { name: string; crc32c: number; bytes: number }[] {
+    this.checkOpen();
+    const buf = Buffer.allocUnsafe(scanWindowBytes);
+    return this.segments.map((s) => {
+      let crc = 0;
+      // Bounded by the segment size.
+      for (let off = 0; off < s.size; ) {
+        const n = s.read(s.start + off, buf, 0, Math.min(buf.length, s.size - off));
+        assert(n > 0, `short read of segment ${s.name}`);
+        crc = crc32c(buf.subarray(0, n), crc);
+        off += n;
+      }
+      return { name: s.name, crc32c: crc, bytes: s.size };
+    });
+  }
+
+  /** Scans every segment, checking every CRC and that it agrees with the in-memory index. */
+  verifyAll(): VerifyResult {
+    this.checkOpen();
+    const errors: string[] = [];
+    let count = 0;
+    let next = this.index.firstIndex;
+    for (let si = 0; si < this.segments.length; si++) {
+      const seg = this.segments[si];
+      if (si > 0 && seg.start !== this.segments[si - 1].end) errors.push(`segment ${seg.name} does not follow the previous one`);
+      const r = scanSegment(seg, seg.start, next, (i, term, _type, pos, size) => {
+        count += 1;
+        if (!this.index.has(i) || this.index.posOf(i) !== pos || this.index.sizeOf(i) !== size || this.index.termOf(i) !== term) {
+          errors.push(`entry ${i} at ${pos} disagrees with the index`);
+        }
+      });
+      next = r.nextIndex;
+      if (r.stop.kind === 'bad') errors.push(`segment ${seg.name}: entry ${next} at ${r.stop.pos}: ${r.stop.reason}`);
+      if (r.stop.kind === 'end' && si < this.segments.length - 1) errors.push(`segment ${seg.name} ends early`);
+    }
+    if (next !== this.index.lastIndex() + 1 && errors.length === 0) errors.push(`segments end at ${next - 1}, the index at ${this.index.lastIndex()}`);
+    return { ok: errors.length === 0, errors, entries: count };
+  }
+
+  /** Closes the files (after any in-flight async sync, which then fails with LedgerClosedError). */
+  close(): void {
+    if (this.closed) return;
+    this.closed = true;
+    if (this.asyncSyncs === 0) this.closeFiles();
+  }
+
+  // ---- internals ---------------------------------------------------------------------
+
+  private closeFiles(): void {
+    if (this.failure === null && this.indexUnsynced > 0) {
+      // Best effort: a fresh checkpoint shortens the next recovery scan.
+      try {
+        this.indexFile?.fsync();
+      } catch (err) {
+        this.logger.warn({ err: String(err) }, 'index fsync at close failed');
+      }
+    }
+    for (const s of this.segments) s.close();
+    for (const s of this.closeLater.splice(0)) s.close();
+    this.indexFile?.close();
+  }
+
+  private checkOpen(): void {
+    if (this.failure !== null) throw new LedgerStoppedError(this.failure);
+    if (this.closed) throw new LedgerClosedError();
+  }
+
+  private checkWritable(): void {
+    this.checkOpen();
+    if (this.corruptReason) throw new LedgerCorruptError(this.corruptReason);
+  }
+
+  /** Runs an I/O step; any failure stops the ledger for good (fail-stop, no retry). */
+  private io<T>(what: string, fn: () => T): T {
+    try {
+      return fn();
+    } catch (err) {
+      throw this.stop(what, err);
+    }
+  }
+
+  private stop(what: string, err: unknown): Error {
+    if (err instanceof LedgerStoppedError || err instanceof FsyncFailedError) return err;
+    const failure = new FsyncFailedError(what, err);
+    if (this.failure === null) {
+      this.failure = failure;
+      this.logger.error({ err: String(err), what }, 'I/O failure: the ledger stops');
+    }
+    return failure;
+  }
+
+  private durableResult(): SyncResult {
+    const i = this.durable;
+    return { index: i, term: this.term(i) ?? 0 };
+  }
+
+  private validateAppend(entries: readonly Entry[]): void {
+    const first = entries[0].index;
+    const last = this.index.lastIndex();
+    if (first < this.index.firstIndex) throw new NonContiguousAppendError(`append at ${first} below the log start ${this.index.firstIndex}`);
+    if (this.snap && first <= this.snap.snapshot.meta.index) throw new NonContiguousAppendError(`append at ${first} would replace entries covered by snapshot ${this.snap.snapshot.meta.index}`);
+    if (first > last + 1) throw new NonContiguousAppendError(`append at ${first} leaves a gap after ${last}`);
+    let prevTerm = this.term(first - 1) ?? 0;
+    for (let k = 0; k < entries.length; k++) {
+      const e = entries[k];
+      if (e.index !== first + k) throw new NonContiguousAppendError(`entry ${k} of the batch has index ${e.index}, expected ${first + k}`);
+      if (!Number.isSafeInteger(e.term) || e.term < prevTerm) throw new NonContiguousAppendError(`entry ${e.index} has term ${e.term} below ${prevTerm}`);
+      if (e.data.length > this.entryBytesMax) throw new EntryTooLargeError(e.index, e.data.length, this.entryBytesMax);
+      prevTerm = e.term;
+    }
+  }
+
+  private writeEntries(entries: readonly Entry[]): void {
+    let seg = this.activeSegment();
+    let fill = 0;
+    for (const e of entries) {
+      const size = headerBytes + e.data.length;
+      // At most twice: a log restarted mid-segment (snapshot install) may need to seal a short first segment.
+      for (let round = 0; seg === null || this.nextPos + size > seg.end; round++) {
+        assert(round < 3, 'entry does not fit an empty segment');
+        if (seg !== null) {
+          const pad = seg.end - this.nextPos;
+          if (pad > 0) {
+            this.reserve(fill + pad);
+            encodePad(this.scratch, fill, pad, this.nextPos);
+            fill += pad;
+          }
+          fill = this.flush(seg, fill);
+          this.nextPos = seg.end;
+        }
+        seg = this.createSegment(this.nextPos);
+      }
+      if (fill > 0 && fill + size > writeChunkBytesMax) fill = this.flush(seg, fill);
+      this.reserve(fill + size);
+      encodeEntry(this.scratch, fill, e, this.nextPos);
+      this.index.push(this.nextPos, size, e.term);
+      this.cache.push(e);
+      this.nextPos += size;
+      fill += size;
+    }
+    if (seg !== null) this.flush(seg, fill);
+    assert(this.nextPos <= positionMax, 'position overflow');
+  }
+
+  /** The last segment if the next write goes into it. */
+  private activeSegment(): SegmentFile | null {
+    const last = this.segments[this.segments.length - 1];
+    if (!last || this.nextPos >= last.end) return null;
+    assert(last.nextPos() === this.nextPos, `segment ${last.name} ends at ${last.nextPos()}, log at ${this.nextPos}`);
+    return last;
+  }
+
+  private createSegment(start: number): SegmentFile {
+    const seg = SegmentFile.open(this.fs, this.segDir, start, this.segmentBytes);
+    assert(seg.size === 0, `new segment ${seg.name} is not empty`);
+    this.segments.push(seg);
+    this.dirDirty = true;
+    return seg;
+  }
+
+  private reserve(bytes: number): void {
+    if (bytes <= this.scratch.length) return;
+    const grown = Buffer.allocUnsafe(Math.max(bytes, this.scratch.length * 2));
+    this.scratch.copy(grown);
+    this.scratch = grown;
+  }
+
+  private flush(seg: SegmentFile, fill: number): number {
+    if (fill === 0) return 0;
+    seg.append(this.scratch, 0, fill);
+    this.dirty.add(seg);
+    return 0;
+  }
+
+  /** Removes entries from `i` on; their positions are reused by what follows. */
+  private truncateFrom(i: number): void {
+    const pos = this.index.posOf(i);
+    const si = findSegment(this.segments, pos);
+    assert(si < this.segments.length, `no segment for position ${pos}`);
+    const kept = i - this.index.firstIndex;
+    this.io('truncate', () => {
+      // The index file may name the old entries as durable: cut it durably before overwriting them.
+      if (this.indexFile!.countOnDisk > kept) {
+        this.indexFile!.truncateRecords(kept);
+        this.indexFile!.fsync();
+      }
+      for (const seg of this.segments.splice(si + 1)) this.retire(seg);
+      this.segments[si].truncateTo(pos);
+    });
+    this.dirty.add(this.segments[si]);
+    this.index.truncate(kept);
+    this.cache.truncateFrom(i);
+    this.nextPos = pos;
+    this.durable = Math.min(this.durable, i - 1);
+    this.truncatedFloor = Math.min(this.truncatedFloor, i);
+  }
+
+  private retire(seg: SegmentFile): void {
+    this.dirty.delete(seg);
+    this.fs.unlink(seg.path);
+    this.dirDirty = true;
+    if (this.asyncSyncs > 0) this.closeLater.push(seg);
+    else seg.close();
+  }
+
+  private writeIndexRecords(upTo: number): void {
+    const count = Math.min(upTo, this.index.lastIndex()) - this.index.firstIndex + 1;
+    if (count <= this.indexFile!.countOnDisk) return;
+    this.indexUnsynced += count - this.indexFile!.countOnDisk;
+    this.indexFile!.appendRecords(this.index, count);
+  }
+
+  private async runAsyncSync(): Promise<SyncResult> {
+    this.checkOpen();
+    if (this.corruptReason) return this.durableResult();
+    const target = this.index.lastIndex();
+    const segs = [...this.dirty];
+    this.dirty.clear();
+    for (const s of segs) this.inFlight.add(s);
+    const dir = this.dirDirty;
+    this.dirDirty = false;
+    this.truncatedFloor = Infinity;
+    this.asyncSyncs += 1;
+    try {
+      await Promise.all(segs.map((s) => s.fsyncAsync()));
+      this.checkOpen();
+      if (dir) this.fs.fsyncDir(this.segDir);
+      const bound = Math.min(target, this.truncatedFloor - 1);
+      this.writeIndexRecords(bound);
+      if (this.indexUnsynced >= this.indexFsyncEveryRecords) {
+        this.indexUnsynced = 0;
+        await this.indexFile!.fsyncAsync();
+        this.checkOpen();
+      }
+      this.durable = Math.max(this.durable, Math.min(bound, this.truncatedFloor - 1));
+    } catch (err) {
+      if (this.closed) throw new LedgerClosedError();
+      throw this.stop('segments (async)', err);
+    } finally {
+      this.asyncSyncs -= 1;
+      for (const s of segs) this.inFlight.delete(s);
+      if (this.asyncSyncs === 0) {
+        if (this.closed) this.closeFiles();
+        else for (const s of this.closeLater.splice(0)) s.close();
+      }
+    }
+    return this.durableResult();
+  }
+
+  /** Where the log continues after an installed snapshot: the leader's position, carried with it. */
+  private snapshotEndPos(snap: Snapshot & { readonly endPos?: number }): number {
+    if (typeof snap.endPos === 'number') {
+      assert(Number.isSafeInteger(snap.endPos) && snap.endPos >= 0, `bad snapshot endPos ${snap.endPos}`);
+      return snap.endPos;
+    }
+    const s = snap.meta.index;
+    if (this.index.has(s) && this.index.termOf(s) === snap.meta.term) return this.index.posOf(s) + this.index.sizeOf(s);
+    // Without the leader's position this replica's positions will differ from the leader's.
+    const fallback = Math.ceil(this.nextPos / this.segmentBytes) * this.segmentBytes;
+    this.logger.warn({ index: s, fallback }, 'snapshot carries no endPos; positions will differ from the leader');
+    return fallback;
+  }
+
+  /** End of the disk-read run starting at `lo`: stop before `hi` or once `bytesLeft` is used. */
+  private runEnd(lo: number, hi: number, bytesLeft: number, mustTakeOne: boolean): number {
+    let end = lo;
+    let bytes = 0;
+    // Bounded by hi - lo.
+    while (end < hi) {
+      const b = this.index.sizeOf(end) - headerBytes;
+      if (bytes + b > bytesLeft && !(mustTakeOne && end === lo)) break;
+      bytes += b;
+      end += 1;
+    }
+    return end;
+  }
+}

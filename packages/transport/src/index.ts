@@ -1,0 +1,10 @@
+// Public surface of @ledgermq/transport.
+export { GrpcTransport } from './grpc-transport.ts';
+export type { GrpcTransportOptions, MessagesHandler } from './grpc-transport.ts';
+export type { PeerStats } from './peer-link.ts';
+export { encodeMessages, decodeMessages, measureMessage } from './codec/index.ts';
+export { parsePeers, formatPeers, parseAddress } from './peers.ts';
+export { TransportError, MalformedFrameError, PeersParseError, InvalidMessageError } from './errors.ts';
+export type { TransportLogger } from './logger.ts';
+export { silentLogger } from './logger.ts';
+export * as transportLimits from './constants.ts';

@@ -1,0 +1,66 @@
+// The RaftPeer gRPC service, loaded from proto/peer.proto at run time, and the channel
+// options both ends use.
+
+import { fileURLToPath } from 'node:url';
+import { loadSync } from '@grpc/proto-loader';
+import type { ChannelOptions, ServiceDefinition } from '@grpc/grpc-js';
+import { assert } from './assert.ts';
+import {
+  flowControlWindowBytes,
+  grpcMessageBytesMax,
+  keepaliveTimeMs,
+  keepaliveTimeoutMs,
+  reconnectBackoffInitialMs,
+  reconnectBackoffMaxMs,
+} from './constants.ts';
+
+export interface Frame {
+  batch: Buffer;
+  more?: boolean;
+}
+
+export interface Ack {
+  frames?: number;
+}
+
+export const metadataGroup = 'x-ledgermq-group';
+export const metadataFrom = 'x-ledgermq-from';
+export const metadataTo = 'x-ledgermq-to';
+
+export const protoPath = fileURLToPath(new URL('../proto/peer.proto', import.meta.url));
+
+let cached: ServiceDefinition | null = null;
+
+export function raftPeerService(): ServiceDefinition {
+  if (cached !== null) return cached;
+  const pkg = loadSync(protoPath, { keepCase: true, longs: Number, defaults: false, oneofs: false });
+  const service = pkg['ledgermq.peer.RaftPeer'] as ServiceDefinition | undefined;
+  assert(service !== undefined && 'Stream' in service, `RaftPeer service missing in ${protoPath}`);
+  cached = service;
+  return service;
+}
+
+/** Both ends: frames up to frameBytesMax; keepalive so a dead or paused peer is noticed while idle. */
+const commonOptions: ChannelOptions = {
+  'grpc.max_send_message_length': grpcMessageBytesMax,
+  'grpc.max_receive_message_length': grpcMessageBytesMax,
+  'grpc.keepalive_time_ms': keepaliveTimeMs,
+  'grpc.keepalive_timeout_ms': keepaliveTimeoutMs,
+  'grpc.keepalive_permit_without_calls': 1,
+};
+
+export const clientChannelOptions: ChannelOptions = {
+  ...commonOptions,
+  // Our own backoff drives reconnects; keep gRPC's subchannel backoff in the same range so a
+  // restarted peer is not left unreachable for grpc's default of up to two minutes.
+  'grpc.initial_reconnect_backoff_ms': reconnectBackoffInitialMs,
+  'grpc.max_reconnect_backoff_ms': reconnectBackoffMaxMs,
+  // Retries would buffer every frame of a stream until the response headers arrive; Raft
+  // retransmits on its own.
+  'grpc.enable_retries': 0,
+  // One connection per transport and peer, not shared through grpc's global subchannel pool.
+  'grpc.use_local_subchannel_pool': 1,
+  'grpc-node.flow_control_window': flowControlWindowBytes,
+};
+
+export const serverChannelOptions: ChannelOptions = { ...commonOptions };

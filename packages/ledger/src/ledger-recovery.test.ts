@@ -110,6 +110,24 @@ describe('crash recovery', () => {
     expect(r.lastIndex()).toBe(27);
   });
 
+  it("finds damage in an old sealed segment only with verifyOnOpen 'all'", () => {
+    const fs = new FaultFileSystem();
+    const l = openTest(fs, small);
+    l.append(makeEntries(1, 80, 1, 700)); // about eight segments of 8 KiB
+    l.sync();
+    l.saveHardState({ term: 1, vote: null, commit: 80 });
+    const loc = l.location(3); // in the first segment, far from the tail recovery re-scans
+    l.close();
+    fs.corrupt(segPath(0), loc.pos + headerBytes + 7);
+    const tail = openTest(fs, small);
+    expect(tail.status().corrupt).toBe(false); // start-up cost stays bounded by the tail...
+    tail.close();
+    const all = openTest(fs, { ...small, verifyOnOpen: 'all' });
+    expect(all.status()).toMatchObject({ corrupt: true }); // ...unless every segment is checked
+    expect(all.status().reason).toMatch(/start-up verification: .*entry 3/);
+    expect(() => all.append([makeEntry(81, 1, 1)])).toThrow(LedgerCorruptError);
+  });
+
   it('treats a damaged entry below the index checkpoint as corruption even without a commit hint', () => {
     const fs = new FaultFileSystem();
     const l = openTest(fs, small);

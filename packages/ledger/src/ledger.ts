@@ -45,6 +45,12 @@ export interface LedgerOptions {
   readonly entryCacheBytesMax?: number;
   /** Index-file fsync cadence (records); 1 fsyncs it on every sync. */
   readonly indexFsyncEveryRecords?: number;
+  /**
+   * 'all': at open, verify the checksums of every segment, not only the trailing ones recovery
+   * scans. Damage anywhere in the log then marks it corrupt before the node may vote (costs one
+   * sequential read of the whole log per start). Default 'tail'.
+   */
+  readonly verifyOnOpen?: 'tail' | 'all';
   readonly logger?: LedgerLogger;
 }
 
@@ -88,7 +94,7 @@ export class Ledger implements LogStorage {
   private hs: HardState;
   private snap: StoredSnapshot | null;
   private snapView: LedgerSnapshot | null = null;
-  private readonly corruptReason: string | null;
+  private corruptReason: string | null;
   private failure: unknown = null;
   private closed = false;
   /** Segments written since their last fsync. */
@@ -137,6 +143,13 @@ export class Ledger implements LogStorage {
     this.nextPos = r.nextPos;
     this.corruptReason = r.corrupt;
     this.durable = this.index.lastIndex();
+    if (!this.corruptReason && opts.verifyOnOpen === 'all') {
+      const v = this.verifyAll();
+      if (!v.ok) {
+        this.corruptReason = `start-up verification: ${v.errors.slice(0, 3).join('; ')}`;
+        this.logger.error({ errors: v.errors.slice(0, 10) }, 'log failed its checksums at start-up');
+      }
+    }
     // What recovery found may still sit in the page cache only: make it durable before use.
     if (!this.corruptReason) {
       for (const s of this.segments) this.dirty.add(s);

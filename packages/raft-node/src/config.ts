@@ -31,6 +31,8 @@ export interface NodeConfig {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
+  /** `verifyCommitLogOnStart`: check every segment's CRCs at start-up, not only the tail. */
+  readonly verifyOnStart: boolean;
 }
 
 export class ConfigError extends Error {
@@ -44,7 +46,7 @@ export class ConfigError extends Error {
 const knownKeys = new Set([
   'brokerClusterName', 'brokerName', 'dLegerGroup', 'dLegerPeers', 'dLegerSelfId', 'storePathRootDir',
   'adminListenPort', 'adminListenHost', 'mappedFileSizeCommitLog', 'fileReservedTime',
-  'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'enableDLegerCommitLog',
+  'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'enableDLegerCommitLog', 'verifyCommitLogOnStart',
 ]);
 
 export function parseProperties(text: string): Map<string, string> {
@@ -65,6 +67,14 @@ function int(props: Map<string, string>, key: string, fallback: number, min: num
   const n = Number(raw);
   if (!Number.isSafeInteger(n) || n < min) throw new ConfigError(`${key} must be an integer >= ${min}, got "${raw}"`);
   return n;
+}
+
+function bool(props: Map<string, string>, key: string, fallback: boolean): boolean {
+  const raw = props.get(key);
+  if (raw === undefined) return fallback;
+  if (raw === 'true') return true;
+  if (raw === 'false') return false;
+  throw new ConfigError(`${key} must be true or false, got "${raw}"`);
 }
 
 function required(props: Map<string, string>, key: string): string {
@@ -92,6 +102,7 @@ export function configFromProperties(props: Map<string, string>, warn: (msg: str
     tickMs: int(props, 'raftTickMs', tickMsDefault, 1),
     electionTicks: int(props, 'raftElectionTicks', electionTicksDefault, 2),
     heartbeatTicks: int(props, 'raftHeartbeatTicks', heartbeatTicksDefault, 1),
+    verifyOnStart: bool(props, 'verifyCommitLogOnStart', true),
   };
 }
 
@@ -118,6 +129,7 @@ export function configToProperties(cfg: NodeConfig): string {
     `raftTickMs=${cfg.tickMs}`,
     `raftElectionTicks=${cfg.electionTicks}`,
     `raftHeartbeatTicks=${cfg.heartbeatTicks}`,
+    `verifyCommitLogOnStart=${cfg.verifyOnStart}`,
     '',
   ].join('\n');
 }

@@ -57,6 +57,7 @@ export class LocalGroup {
         tickMs: opts.tickMs ?? tickMsDefault,
         electionTicks: opts.electionTicks ?? electionTicksDefault,
         heartbeatTicks: heartbeatTicksDefault,
+        verifyOnStart: true,
       };
       const configFile = path.join(dataDir, 'node.conf');
       writeFileSync(configFile, configToProperties(config));

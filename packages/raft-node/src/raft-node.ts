@@ -68,6 +68,7 @@ export class RaftNode {
       dir: raftDir,
       groupId: cfg.groupId,
       segmentBytes: cfg.segmentBytes,
+      verifyOnOpen: cfg.verifyOnStart ? 'all' : 'tail',
       logger: this.log.child({ component: 'ledger' }),
     });
     const ledgerStatus = this.ledger.status();

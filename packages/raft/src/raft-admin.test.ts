@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { decodeConfChange, encodeConfChange } from './conf-change.ts';
-import { pendingProposalsMax, entryBytesMax } from './constants.ts';
+import { pendingProposalsMax, entryBytesMax, replicateStallHeartbeatsMax } from './constants.ts';
 import { BusyError, EntryTooLargeError, InvalidConfChangeError, MalformedMessageError } from './errors.ts';
 import { makeMessage } from './message.ts';
 import { TestCluster, text } from './testing/cluster.ts';
@@ -155,6 +155,62 @@ describe('snapshots', () => {
     expect(cs.storage.firstIndex()).toBe(9);
     expect(cs.raft.status()).toMatchObject({ commit: 11, lastIndex: 11, persistedIndex: 11, applied: 11 });
     expect(cs.applied.map((e) => e.index)).toEqual([9, 10, 11]);
+  });
+
+  // Found by the simulator (seed 460): the snapshot is lost; the retry must go out by itself,
+  // not wait for an ack that a follower below the compacted prefix never sends.
+  it('re-sends a lost snapshot after the retry timeout', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.isolate('c');
+    for (let i = 0; i < 10; i++) c.raft('a').propose(text(`m${i}`));
+    c.stabilize();
+    c.tickAll(1);
+    c.node('a').storage.compact(8, text('state@8'), { voters: ['a', 'b', 'c'] });
+    c.heal();
+    c.sent.length = 0;
+    // Deliver everything except snapshots: they are lost, every time, for a while.
+    for (let i = 0; i < 30; i++) {
+      for (const id of ['a', 'b', 'c']) c.tick(id);
+      c.drop((m) => m.type === MessageType.Snapshot);
+      c.deliver();
+      c.processAll();
+      c.drop((m) => m.type === MessageType.Snapshot);
+    }
+    expect(c.sent.filter((m) => m.type === MessageType.Snapshot).length).toBeGreaterThanOrEqual(2);
+    c.tickAll(25);
+    expect(c.raft('c').status()).toMatchObject({ commit: 11, lastIndex: 11, applied: 11 });
+  });
+
+  // Found by the simulator (seed 980): a probe sent while the follower was down is lost; the
+  // follower's answers are then rejections of heartbeats at the compacted prefix, which must
+  // unblock the probe like an ack would.
+  it('recovers a probe lost while the follower was down, from rejected heartbeats alone', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.tickAll(1);
+    for (let i = 0; i < 10; i++) c.raft('a').propose(text(`m${i}`));
+    const withEntriesToC = (m: Message) => m.type === MessageType.Append && m.to === 'c' && m.entries.length > 0;
+    // c hears heartbeats but never gets entries: a stops pipelining and probes c; probes are lost.
+    for (let i = 0; i < 2 * replicateStallHeartbeatsMax + 2; i++) {
+      for (const id of ['a', 'b', 'c']) c.tick(id);
+      for (let r = 0; r < 5; r++) {
+        c.drop(withEntriesToC);
+        c.deliver();
+        c.processAll();
+      }
+      c.drop(withEntriesToC);
+    }
+    expect(c.raft('a').status().progress['c']).toMatchObject({ match: 1, next: 2 });
+    // c goes down with a probe out (lost); meanwhile a compacts past c's match.
+    c.isolate('c');
+    c.tickAll(1);
+    c.node('a').storage.compact(8, text('state@8'), { voters: ['a', 'b', 'c'] });
+    c.heal();
+    c.sent.length = 0;
+    c.tickAll(20);
+    expect(c.sent.some((m) => m.type === MessageType.Snapshot && m.to === 'c')).toBe(true);
+    expect(c.raft('c').status()).toMatchObject({ commit: 11, lastIndex: 11, applied: 11 });
   });
 
   it('ignores a snapshot not newer than the commit index', () => {

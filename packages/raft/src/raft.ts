@@ -668,9 +668,13 @@ export class Raft {
     // Skip every entry of the follower's conflicting term in one round trip.
     if (m.logTerm > 0) hint = this.log.findConflictByTerm(m.rejectHint, m.logTerm);
     if (!pr.maybeDecrTo(m.index, hint)) {
-      // Stale for the probe, but it still says the follower lags (a heartbeat below a compacted
-      // prefix is rejected like this): make sure a probe is out rather than wait for an ack.
-      if (pr.state === ProgressState.Probe && !pr.probeSent) this.sendAppends(m.from);
+      // Stale for the probe, yet it says the follower is alive and lags (a heartbeat below a
+      // compacted prefix is rejected like this). Like an ack without progress, it unblocks the
+      // probe: the one out may have been lost while the follower was down.
+      if (pr.state === ProgressState.Probe) {
+        pr.probeSent = false;
+        this.sendAppends(m.from);
+      }
       return;
     }
     if (pr.state === ProgressState.Replicate) pr.becomeProbe();

@@ -1,4 +1,5 @@
-export { RaftNode, type RaftNodeDeps } from './raft-node.ts';
+export { RaftNode, openNodeLedger, type RaftNodeDeps, type LeaderInfo } from './raft-node.ts';
+export type { Committed } from './proposal-tracker.ts';
 export { AdminServer } from './admin/admin-server.ts';
 export { AdminClient, AdminCallError, type ProposeResult } from './admin/admin-client.ts';
 export { type NodeConfig, ConfigError, configFromProperties, configToProperties, loadConfigFile, parseProperties } from './config.ts';

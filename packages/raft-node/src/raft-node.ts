@@ -10,7 +10,7 @@ import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Raft, type ConfChange, type HardState, type Ready, type RaftStatus } from '@ledgermq/raft';
 import { Ledger, RealFileSystem } from '@ledgermq/ledger';
-import { GrpcTransport, parsePeers } from '@ledgermq/transport';
+import { GrpcTransport, parsePeers, type GrpcTransportOptions } from '@ledgermq/transport';
 import type { Logger } from 'pino';
 import { assert } from './assert.ts';
 import type { NodeConfig } from './config.ts';
@@ -29,6 +29,22 @@ import type { StateMachine } from './state-machine.ts';
 export interface RaftNodeDeps {
   readonly logger: Logger;
   readonly stateMachine: StateMachine;
+  /**
+   * The node's log, when the caller opened it first (a state machine that reads the log, such
+   * as the broker's store, needs it before the node exists): see openNodeLedger().
+   */
+  readonly ledger?: Ledger;
+  /** Served on the peer port beside the Raft stream (the broker's forwarding service). */
+  readonly extraServices?: GrpcTransportOptions['extraServices'];
+}
+
+/** What the node knows of the group's leader right now. */
+export interface LeaderInfo {
+  readonly id: string;
+  readonly term: number;
+  /** host:port of its peer endpoint. */
+  readonly peerAddress: string;
+  readonly self: boolean;
 }
 
 export class RaftNode {
@@ -52,6 +68,7 @@ export class RaftNode {
   private electionsObserved = 0;
   private fsyncs = 0;
   private lastElectionMs: number | null = null;
+  private readonly leaderListeners: ((leader: LeaderInfo | null) => void)[] = [];
 
   constructor(
     private readonly cfg: NodeConfig,
@@ -59,18 +76,9 @@ export class RaftNode {
   ) {
     this.log = deps.logger;
     this.sm = deps.stateMachine;
-    const raftDir = path.join(cfg.dataDir, 'raft');
-    mkdirSync(raftDir, { recursive: true });
     this.peerBook = PeerBook.open(cfg.dataDir, parsePeers(cfg.peers));
     assert(this.peerBook.has(cfg.selfId), `self id ${cfg.selfId} is not in dLegerPeers`);
-    this.ledger = Ledger.open({
-      fs: new RealFileSystem(),
-      dir: raftDir,
-      groupId: cfg.groupId,
-      segmentBytes: cfg.segmentBytes,
-      verifyOnOpen: cfg.verifyOnStart ? 'all' : 'tail',
-      logger: this.log.child({ component: 'ledger' }),
-    });
+    this.ledger = deps.ledger ?? openNodeLedger(cfg, this.log);
     const ledgerStatus = this.ledger.status();
     if (ledgerStatus.corrupt) {
       this.log.error({ reason: ledgerStatus.reason }, 'log failed its checksums: this node will not vote or lead until repaired');
@@ -100,7 +108,33 @@ export class RaftNode {
       listen: { host, port },
       peers: this.peerBook.others(cfg.selfId),
       logger: this.log.child({ component: 'transport' }),
+      extraServices: deps.extraServices,
     });
+  }
+
+  get selfId(): string {
+    return this.cfg.selfId;
+  }
+
+  /** The leader as this node sees it, or null during an election. */
+  leader(): LeaderInfo | null {
+    const st = this.raft.status();
+    if (st.leader === null || !this.peerBook.has(st.leader)) return null;
+    return { id: st.leader, term: st.term, peerAddress: this.peerBook.address(st.leader), self: st.leader === this.cfg.selfId };
+  }
+
+  /**
+   * True on a leader that has applied everything committed before its term (its own no-op
+   * included): only then may it serve reads. Writes are taken at once.
+   */
+  readyForReads(): boolean {
+    const readIndex = this.raft.readIndex();
+    return readIndex !== null && this.raft.status().applied >= readIndex;
+  }
+
+  /** Calls `fn` after every change of leader or term seen here (for NameServer re-registration). */
+  onLeaderChange(fn: (leader: LeaderInfo | null) => void): void {
+    this.leaderListeners.push(fn);
   }
 
   async start(): Promise<void> {
@@ -169,6 +203,7 @@ export class RaftNode {
     this.tracker.failAll();
     await this.transport.stop();
     this.sm.checkpoint();
+    await this.sm.close?.();
     this.ledger.close();
     this.log.info('raft node stopped');
   }
@@ -285,9 +320,12 @@ export class RaftNode {
       this.ledger.saveHardState(hs);
       this.savedHardState = hs;
     }
-    if (this.sm.appliedIndex() !== this.lastCheckpointApplied) {
+    // What was applied since the last checkpoint (the state machine's appliedIndex() may be the
+    // durable checkpoint's index, which only moves once a checkpoint lands).
+    const applied = this.raft.status().applied;
+    if (applied !== this.lastCheckpointApplied) {
       this.sm.checkpoint();
-      this.lastCheckpointApplied = this.sm.appliedIndex();
+      this.lastCheckpointApplied = applied;
     }
   }
 
@@ -302,7 +340,10 @@ export class RaftNode {
     const conf = this.sm.conf() ?? { voters: this.peerBook.initialVoters() };
     this.ledger.saveSnapshot({ meta: { index: applied, term, conf }, data: this.sm.snapshot() }, loc.pos + loc.size);
     const { deletedSegments } = this.ledger.applyRetention({ nowMs: Date.now(), maxAgeMs: this.cfg.retentionMaxAgeMs });
-    if (deletedSegments > 0) this.log.info({ deletedSegments, firstIndex: this.ledger.firstIndex() }, 'retention deleted segments');
+    if (deletedSegments > 0) {
+      this.log.info({ deletedSegments, firstIndex: this.ledger.firstIndex() }, 'retention deleted segments');
+      this.sm.logTruncated?.(this.ledger.location(this.ledger.firstIndex()).pos);
+    }
   }
 
   /** After retention or a snapshot install, the state machine may be older than the log's start. */
@@ -323,7 +364,23 @@ export class RaftNode {
       this.log.info({ leader: st.leader, term: st.term, role: st.role, commit: st.commit }, 'leader changed');
     }
     this.leaderSince = { leader: st.leader, term: st.term };
+    const info = this.leader();
+    for (const fn of this.leaderListeners) fn(info);
   }
+}
+
+/** Opens (and recovers) the node's log under <dataDir>/raft, as the node itself would. */
+export function openNodeLedger(cfg: NodeConfig, log: Logger): Ledger {
+  const raftDir = path.join(cfg.dataDir, 'raft');
+  mkdirSync(raftDir, { recursive: true });
+  return Ledger.open({
+    fs: new RealFileSystem(),
+    dir: raftDir,
+    groupId: cfg.groupId,
+    segmentBytes: cfg.segmentBytes,
+    verifyOnOpen: cfg.verifyOnStart ? 'all' : 'tail',
+    logger: log.child({ component: 'ledger' }),
+  });
 }
 
 function splitHostPort(addr: string): [string, number] {

@@ -19,4 +19,8 @@ export interface StateMachine {
   checkpoint(): void;
   /** A short description for status output and cross-replica comparison. */
   summary(): Record<string, unknown>;
+  /** Waits for the last checkpoint to be durable and releases files (on shutdown). */
+  close?(): Promise<void>;
+  /** Retention deleted the log before `firstPos` (the state machine drops what pointed there). */
+  logTruncated?(firstPos: number): void;
 }

@@ -2,7 +2,7 @@
 // one outgoing link (long-lived stream, bounded queue, reconnect loop) per peer.
 
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { ServerDuplexStream, ServiceDefinition } from '@grpc/grpc-js';
+import type { ServerDuplexStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Message, NodeId } from '@ledgermq/raft';
 import { assert } from './assert.ts';
 import { measureMessage } from './codec/encode.ts';
@@ -29,6 +29,11 @@ export interface GrpcTransportOptions {
   readonly random?: () => number;
   /** Per-peer outgoing queue bound (defaults to peerQueueBytesMax). */
   readonly peerQueueBytesMax?: number;
+  /**
+   * Further services served on the peer port (the broker's leader forwarding): node-to-node
+   * traffic of one group shares one port and one firewall rule.
+   */
+  readonly extraServices?: readonly { readonly definition: ServiceDefinition; readonly implementation: UntypedServiceImplementation }[];
 }
 
 export type MessagesHandler = (msgs: Message[]) => void;
@@ -75,6 +80,7 @@ export class GrpcTransport {
     server.addService(this.service, {
       Stream: (call: ServerDuplexStream<Frame, Ack>) => this.inbound.handle(call),
     });
+    for (const extra of this.opts.extraServices ?? []) server.addService(extra.definition, extra.implementation);
     const address = `${this.opts.listen.host}:${this.opts.listen.port}`;
     this.server = server;
     this.boundPort = await new Promise<number>((resolve, reject) => {

@@ -1,0 +1,91 @@
+// A NameServer route -> the `message_queues` of a v2 QueryRouteResponse, shaped for what the
+// official clients really do (PROTOCOL-V2-NOTES.md, "Traps" and "More facts"):
+//  - one entry per live node of every group, each with queue id 0: the Node.js client only
+//    uses queue 0, and spreading entries over every node lets it ride through a failover by
+//    avoiding the node that failed (every node accepts the call and forwards to the leader);
+//  - one address per entry (a multi-address endpoint is a gRPC target the client cannot dial);
+//  - the broker's real queue is chosen by the server, not by the client's queue id;
+//  - accept_message_types lists what the topic accepts (with validate_message_type the client
+//    refuses to send any other type);
+//  - broker.id is 0 on every entry by default, because clients that select queues by broker
+//    id (the master's, 0) would otherwise skip the followers' entries.
+
+import { isIPv4, isIPv6 } from 'node:net';
+import { permBits, v2RouteQueueId } from './constants.ts';
+import type { BrokerGroupRoute, TopicMessageType, TopicRoute } from './namesrv-types.ts';
+import { AddressScheme, MessageType, Permission } from './v2-codes.ts';
+import type { MessageQueue } from './v2-types.ts';
+
+export interface RouteToV2Options {
+  /** `resource_namespace` of the topic in every entry (the client's namespace header). */
+  readonly namespace?: string;
+  /**
+   * 'zero' (default): broker.id 0 on every entry. 'route': the route's ids (leader 0,
+   * followers their registered id).
+   */
+  readonly brokerIds?: 'zero' | 'route';
+}
+
+/** RocketMQ permission bits -> v2 Permission. */
+export function permToV2(perm: number): Permission {
+  const read = (perm & permBits.read) !== 0;
+  const write = (perm & permBits.write) !== 0;
+  if (read && write) return Permission.READ_WRITE;
+  if (read) return Permission.READ;
+  if (write) return Permission.WRITE;
+  return Permission.NONE;
+}
+
+const v2TypeOf: Record<TopicMessageType, MessageType> = {
+  NORMAL: MessageType.NORMAL,
+  FIFO: MessageType.FIFO,
+  DELAY: MessageType.DELAY,
+  TRANSACTION: MessageType.TRANSACTION,
+};
+
+/** A topic's types -> accept_message_types; an empty list (a mixed topic) accepts all four. */
+export function messageTypesToV2(types: readonly TopicMessageType[]): MessageType[] {
+  const list = types.length === 0 ? (['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const) : types;
+  return list.map((t) => v2TypeOf[t]);
+}
+
+export function addressScheme(host: string): AddressScheme {
+  if (isIPv4(host)) return AddressScheme.IPv4;
+  if (isIPv6(host)) return AddressScheme.IPv6;
+  return AddressScheme.DOMAIN_NAME;
+}
+
+/** The permission of a group's entries: a side with no queues is not offered. */
+function groupPermission(group: BrokerGroupRoute): Permission {
+  let perm = group.queues.perm;
+  if (group.queues.readQueueNums === 0) perm &= ~permBits.read;
+  if (group.queues.writeQueueNums === 0) perm &= ~permBits.write;
+  return permToV2(perm);
+}
+
+export function routeToV2MessageQueues(route: TopicRoute, options: RouteToV2Options = {}): MessageQueue[] {
+  const namespace = options.namespace ?? '';
+  const brokerIds = options.brokerIds ?? 'zero';
+  const out: MessageQueue[] = [];
+  for (const group of route.groups) {
+    const permission = groupPermission(group);
+    const accept = messageTypesToV2(group.queues.messageTypes);
+    for (const node of group.nodes) {
+      out.push({
+        topic: { resource_namespace: namespace, name: route.topic },
+        id: v2RouteQueueId,
+        permission,
+        broker: {
+          name: group.brokerName,
+          id: brokerIds === 'zero' ? 0 : node.brokerId,
+          endpoints: {
+            scheme: addressScheme(node.v2Endpoint.host),
+            addresses: [{ host: node.v2Endpoint.host, port: node.v2Endpoint.port }],
+          },
+        },
+        accept_message_types: [...accept],
+      });
+    }
+  }
+  return out;
+}

@@ -31,6 +31,19 @@ function registerGroup(t: RouteTable, nowMs: number, extra: Partial<BrokerRegist
 }
 
 describe('RouteTable', () => {
+  it("leaves out the nodes the group's leader reports unreachable, at once", () => {
+    const t = new RouteTable({ expireMs });
+    registerGroup(t, 1_000);
+    // n0 died; n1 won the election and cannot reach it. n0's registration has not expired.
+    t.register(reg(1, { role: 'LEADER', raftTerm: 4, unreachableNodeIds: ['n0'] }), 2_000);
+    const nodes = t.queryRoute('TopicTest', 2_500)!.groups[0]!.nodes;
+    expect(nodes.map((n) => [n.nodeId, n.brokerId])).toEqual([['n1', 0], ['n2', 3]]);
+    // Once n1 hears from n0 again it says so, and n0 is routed to again.
+    t.register(reg(0, { role: 'FOLLOWER', raftTerm: 4 }), 3_000);
+    t.register(reg(1, { role: 'LEADER', raftTerm: 4, unreachableNodeIds: [] }), 3_000);
+    expect(t.queryRoute('TopicTest', 3_500)!.groups[0]!.nodes.map((n) => n.nodeId)).toEqual(['n0', 'n1', 'n2']);
+  });
+
   it('routes a topic to every live node of its group, leader as broker id 0', () => {
     const t = new RouteTable({ expireMs });
     registerGroup(t, 1_000);

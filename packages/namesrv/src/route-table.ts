@@ -221,8 +221,13 @@ export class RouteTable {
     return nowMs - node.lastHeardMs <= this.expireMs;
   }
 
+  /** Nodes heard from within the expiry, less those the group's leader says it cannot reach. */
   private liveNodes(group: GroupEntry, nowMs: number): NodeEntry[] {
-    return [...group.nodes.values()].filter((n) => this.isLive(n, nowMs)).sort((a, b) => compare(a.reg.nodeId, b.reg.nodeId));
+    const leader = this.leaderOf(group, nowMs);
+    const unreachable = new Set(leader?.reg.unreachableNodeIds ?? []);
+    return [...group.nodes.values()]
+      .filter((n) => this.isLive(n, nowMs) && !unreachable.has(n.reg.nodeId))
+      .sort((a, b) => compare(a.reg.nodeId, b.reg.nodeId));
   }
 
   private leaderOf(group: GroupEntry, nowMs: number): NodeEntry | null {

@@ -138,7 +138,17 @@ export function checkRegistration(value: unknown): BrokerRegistration {
     topics,
     incarnation: incarnation(w['incarnation'] ?? '', 'incarnation'),
     sequence: integer(w['sequence'] ?? 0, 'sequence', 0, Number.MAX_SAFE_INTEGER),
+    unreachableNodeIds: nodeIds(w['unreachableNodeIds'] ?? [], 'unreachableNodeIds'),
   };
+}
+
+/** A group has at most a handful of nodes; a long list is a bug on the sender's side. */
+const unreachableIdsMax = 64;
+
+function nodeIds(value: unknown, field: string): string[] {
+  if (!Array.isArray(value)) throw new InvalidFieldError(field, 'not a list');
+  if (value.length > unreachableIdsMax) throw new InvalidFieldError(field, `more than ${unreachableIdsMax}`);
+  return value.map((v, i) => checkBrokerName(v, `${field}[${i}]`));
 }
 
 export function checkNodeKey(value: unknown): NodeKey {

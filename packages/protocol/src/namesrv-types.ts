@@ -34,6 +34,8 @@ export interface BrokerRegistration {
   readonly v2Endpoint: HostPort;
   readonly adminAddress: string;
   readonly topics: readonly TopicConfig[];
+  /** LEADER only: nodes of the group it has not heard from lately (left out of routes). */
+  readonly unreachableNodeIds?: readonly string[];
   /** '' when the broker does not use incarnations (every registration is then applied). */
   readonly incarnation: string;
   readonly sequence: number;

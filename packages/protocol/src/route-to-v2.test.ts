@@ -35,15 +35,17 @@ describe('routeToV2MessageQueues', () => {
       topic: { resource_namespace: 'ns1', name: 'TopicTest' },
       id: 0,
       permission: Permission.READ_WRITE,
-      broker: { name: 'broker-a', id: 0, endpoints: { scheme: AddressScheme.IPv4, addresses: [{ host: '127.0.0.1', port: 8081 }] } },
+      broker: { name: 'broker-a@n0', id: 0, endpoints: { scheme: AddressScheme.IPv4, addresses: [{ host: '127.0.0.1', port: 8081 }] } },
       accept_message_types: [MessageType.NORMAL],
     });
-    expect(mqs.map((mq) => `${mq.broker!.name}@${mq.broker!.endpoints!.addresses[0]!.port}`)).toEqual([
-      'broker-a@8081',
-      'broker-a@8082',
-      'broker-a@8083',
-      'broker-b@8081',
+    // Distinct names per node: the client's send retries pick candidates by distinct broker name.
+    expect(mqs.map((mq) => `${mq.broker!.name}:${mq.broker!.endpoints!.addresses[0]!.port}`)).toEqual([
+      'broker-a@n0:8081',
+      'broker-a@n1:8082',
+      'broker-a@n2:8083',
+      'broker-b@n0:8081',
     ]);
+    expect(routeToV2MessageQueues(route, { brokerNames: 'group' }).map((mq) => mq.broker!.name)).toEqual(['broker-a', 'broker-a', 'broker-a', 'broker-b']);
     expect(mqs[3]).toMatchObject({ permission: Permission.READ, accept_message_types: [MessageType.FIFO] });
     expect(mqs[3]!.broker!.endpoints!.scheme).toBe(AddressScheme.DOMAIN_NAME);
   });

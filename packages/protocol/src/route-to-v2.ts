@@ -8,7 +8,11 @@
 //  - accept_message_types lists what the topic accepts (with validate_message_type the client
 //    refuses to send any other type);
 //  - broker.id is 0 on every entry by default, because clients that select queues by broker
-//    id (the master's, 0) would otherwise skip the followers' entries.
+//    id (the master's, 0) would otherwise skip the followers' entries;
+//  - broker.name is `<group>@<node>` by default: the client's publishing load balancer takes
+//    its retry candidates from distinct broker names, so with one name per group all three
+//    attempts of a send would go to the same (possibly dead) node. The server never reads the
+//    name back (it picks the queue itself).
 
 import { isIPv4, isIPv6 } from 'node:net';
 import { permBits, v2RouteQueueId } from './constants.ts';
@@ -24,6 +28,8 @@ export interface RouteToV2Options {
    * followers their registered id).
    */
   readonly brokerIds?: 'zero' | 'route';
+  /** 'per-node' (default): `<brokerName>@<nodeId>` on each entry. 'group': the group's name. */
+  readonly brokerNames?: 'per-node' | 'group';
 }
 
 /** RocketMQ permission bits -> v2 Permission. */
@@ -66,6 +72,7 @@ function groupPermission(group: BrokerGroupRoute): Permission {
 export function routeToV2MessageQueues(route: TopicRoute, options: RouteToV2Options = {}): MessageQueue[] {
   const namespace = options.namespace ?? '';
   const brokerIds = options.brokerIds ?? 'zero';
+  const perNode = (options.brokerNames ?? 'per-node') === 'per-node';
   const out: MessageQueue[] = [];
   for (const group of route.groups) {
     const permission = groupPermission(group);
@@ -76,7 +83,7 @@ export function routeToV2MessageQueues(route: TopicRoute, options: RouteToV2Opti
         id: v2RouteQueueId,
         permission,
         broker: {
-          name: group.brokerName,
+          name: perNode && node.nodeId !== '' ? `${group.brokerName}@${node.nodeId}` : group.brokerName,
           id: brokerIds === 'zero' ? 0 : node.brokerId,
           endpoints: {
             scheme: addressScheme(node.v2Endpoint.host),

@@ -69,6 +69,8 @@ export class RaftNode {
   private fsyncs = 0;
   private lastElectionMs: number | null = null;
   private readonly leaderListeners: ((leader: LeaderInfo | null) => void)[] = [];
+  /** When a message from each peer last arrived (wall clock, for liveness reports only). */
+  private readonly lastHeardMs = new Map<string, number>();
 
   constructor(
     private readonly cfg: NodeConfig,
@@ -132,6 +134,18 @@ export class RaftNode {
     return readIndex !== null && this.raft.status().applied >= readIndex;
   }
 
+  /** Voters other than this node not heard from within `withinMs` (sorted). */
+  unreachablePeers(withinMs: number): string[] {
+    const now = Date.now();
+    const out: string[] = [];
+    for (const id of this.raft.status().conf.voters) {
+      if (id === this.cfg.selfId) continue;
+      const at = this.lastHeardMs.get(id);
+      if (at === undefined || now - at > withinMs) out.push(id);
+    }
+    return out.sort();
+  }
+
   /** Calls `fn` after every change of leader or term seen here (for NameServer re-registration). */
   onLeaderChange(fn: (leader: LeaderInfo | null) => void): void {
     this.leaderListeners.push(fn);
@@ -139,7 +153,11 @@ export class RaftNode {
 
   async start(): Promise<void> {
     this.transport.onMessages((msgs) => {
-      for (const m of msgs) this.stepSafely(m);
+      const now = Date.now();
+      for (const m of msgs) {
+        this.lastHeardMs.set(m.from, now);
+        this.stepSafely(m);
+      }
       this.process();
     });
     await this.transport.start();

@@ -15,9 +15,14 @@ export class AdminServer {
     'grpc.max_send_message_length': grpcMessageBytesMax,
   });
 
+  /**
+   * `checkPayload` vets raw proposals: a state machine that decodes entries (the broker's store)
+   * must never see bytes it cannot apply. It returns a reason to refuse, or null.
+   */
   constructor(
     private readonly node: RaftNode,
     private readonly log: Logger,
+    private readonly checkPayload: (payload: Uint8Array) => string | null = () => null,
   ) {
     this.server.addService(adminService().service, {
       propose: (call: grpc.ServerDuplexStream<ProposeRequest, ProposeResponse>) => this.propose(call),
@@ -70,6 +75,13 @@ export class AdminServer {
       if (req.payloads.length === 0 || req.payloads.length > proposeBatchMax) {
         call.write(failure(req.id, 'BAD_REQUEST', `a request carries 1..${proposeBatchMax} payloads`, false, ''));
         return;
+      }
+      for (const p of req.payloads) {
+        const refused = this.checkPayload(p);
+        if (refused !== null) {
+          call.write(failure(req.id, 'BAD_REQUEST', refused, false, ''));
+          return;
+        }
       }
       Promise.all(req.payloads.map((p) => this.node.propose(p))).then(
         (done) => {

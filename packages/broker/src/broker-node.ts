@@ -1,0 +1,251 @@
+// One broker node: a Raft member whose state machine is the store, serving the v2 endpoint,
+// forwarding leader-only calls to the leader, registering with the NameServers. The leader is
+// the master (brokerId 0); a new leader serves calls only once it has applied its own no-op.
+
+import path from 'node:path';
+import { type TopicConfig as NamesrvTopic, type NodeRoute, type TopicRoute } from '@ledgermq/protocol';
+import { NamesrvPool, NamesrvRegistrar, TopicNotFoundError as NamesrvTopicNotFound } from '@ledgermq/namesrv';
+import { AdminServer, openNodeLedger, RaftNode } from '@ledgermq/raft-node';
+import { CommandKind, decodeCommand, decodeMessageBatch, encodeCommand, MessageType, StoreStateMachine, topicConfig, type TopicConfig } from '@ledgermq/store';
+import type { Logger } from 'pino';
+import type { BrokerConfig } from './config/broker-config.ts';
+import { Arrivals } from './consumer/arrivals.ts';
+import { ReceiveService } from './consumer/receive-service.ts';
+import { InternalError } from './errors.ts';
+import { ForwardClient } from './forward/forward-client.ts';
+import { forwardServiceDefinition } from './forward/forward-proto.ts';
+import { forwardServiceImplementation } from './forward/forward-server.ts';
+import { SendService } from './producer/send-service.ts';
+import type { RouteSource } from './route-source.ts';
+import { storePort, storeStateMachine } from './store-adapter.ts';
+import type { StorePort } from './store-port.ts';
+import { makeHandlers } from './v2/handlers.ts';
+import { TelemetryHub } from './v2/telemetry.ts';
+import { streamingMethods, V2Server } from './v2/v2-server.ts';
+
+/** How often a leader checks which peers it has not heard from. */
+export const livenessCheckIntervalMs = 500;
+
+/** A peer silent for two election timeouts counts as unreachable. */
+function unreachableAfterMs(cfg: BrokerConfig): number {
+  return 2 * cfg.node.tickMs * cfg.node.electionTicks;
+}
+
+/** Committed consumer offsets are proposed at most this often. */
+export const offsetCommitIntervalMs = 1_000;
+
+export class BrokerNode {
+  private v2Port = 0;
+  private adminPort = 0;
+  private readonly timers: NodeJS.Timeout[] = [];
+  private stopped = false;
+  private lastTerm = -1;
+
+  private constructor(
+    readonly cfg: BrokerConfig,
+    private readonly log: Logger,
+    readonly raft: RaftNode,
+    readonly store: StoreStateMachine,
+    private readonly port: StorePort,
+    private readonly v2: V2Server,
+    private readonly admin: AdminServer,
+    private readonly receive: ReceiveService,
+    private readonly telemetry: TelemetryHub,
+    private readonly registrar: NamesrvRegistrar | null,
+    private readonly pool: NamesrvPool | null,
+    private readonly forward: ForwardClient,
+  ) {}
+
+  static async start(cfg: BrokerConfig, log: Logger): Promise<BrokerNode> {
+    const ledger = openNodeLedger(cfg.node, log);
+    const store = await StoreStateMachine.open({ dir: path.join(cfg.node.dataDir, 'store'), log: ledger });
+    const port = storePort(store);
+    const arrivals = new Arrivals();
+    store.onApplied((r) => {
+      if (r.type === 'messages') arrivals.notify(r.topic);
+    });
+    // Filled in below: the services need the node, the node needs the forwarding service.
+    let node: RaftNode | null = null;
+    let v2: V2Server | null = null;
+    const forwardImpl = forwardServiceImplementation(cfg.node.groupId, (m) => streamingMethods.has(m), (method, req, ctx) => v2!.dispatch(method, req, ctx) as Promise<unknown>);
+    node = new RaftNode(cfg.node, {
+      logger: log,
+      stateMachine: storeStateMachine(store),
+      ledger,
+      extraServices: [{ definition: forwardServiceDefinition(), implementation: forwardImpl }],
+    });
+    const raft = node;
+    const propose = (body: Uint8Array) => raft.propose(body);
+    const term = () => raft.status().term;
+    const receive = new ReceiveService({
+      store: port,
+      arrivals,
+      nowMs: Date.now,
+      term,
+      toDeadLetter: async () => {
+        throw new InternalError('dead-letter queues are not implemented yet');
+      },
+    });
+    const storeHost = `${cfg.advertisedHost}:${cfg.listenPort}`;
+    const send = new SendService({
+      propose,
+      resultOf: (i) => store.resultOf(i),
+      lookupUniqKey: (id) => store.index.byUniqKey(id),
+      topicForWrite: (t) => topicForWrite(cfg, store, propose, t),
+      storeHost,
+      nowMs: Date.now,
+    });
+    const maxAttemptsOf = (g: string) => (store.metadata.group(g)?.retryMaxTimes ?? 16) + 1;
+    const fifoOf = (g: string) => store.metadata.group(g)?.fifo ?? false;
+    const telemetry = new TelemetryHub({ maxBodyBytes: cfg.maxMessageBytes, maxAttemptsOf, fifoOf, receiveBatchSize: 32, longPollingTimeoutMs: 20_000 }, log.child({ component: 'telemetry' }));
+    const pool = cfg.namesrvAddrs.length > 0 ? new NamesrvPool(cfg.namesrvAddrs) : null;
+    const routes = routeSource(cfg, pool);
+    const handlers = makeHandlers({
+      store: port, send, receive, routes,
+      self: { brokerName: cfg.brokerName, host: cfg.advertisedHost, port: cfg.listenPort },
+      maxBodyBytes: cfg.maxMessageBytes, timerDelayMsMax: cfg.timerDelayMsMax, autoCreateTopic: cfg.autoCreateTopic,
+      defaultQueueNums: cfg.defaultTopicQueueNums, maxAttemptsOf, fifoOf, nowMs: Date.now,
+    });
+    const forward = new ForwardClient(cfg.node.selfId, cfg.node.groupId);
+    v2 = new V2Server(handlers, (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft) }, forward, log.child({ component: 'v2' }));
+    const admin = new AdminServer(raft, log.child({ component: 'admin' }), checkProposal);
+    const registrar = cfg.namesrvAddrs.length > 0
+      ? new NamesrvRegistrar({ addresses: cfg.namesrvAddrs, intervalMs: cfg.registerIntervalMs, registration: () => registration(cfg, raft, store), logger: log.child({ component: 'namesrv' }) })
+      : null;
+    const b = new BrokerNode(cfg, log, raft, store, port, v2, admin, receive, telemetry, registrar, pool, forward);
+    await b.listen();
+    return b;
+  }
+
+  get endpoints(): { v2Port: number; adminPort: number } {
+    return { v2Port: this.v2Port, adminPort: this.adminPort };
+  }
+
+  private async listen(): Promise<void> {
+    await this.raft.start();
+    this.adminPort = await this.admin.listen(this.cfg.node.adminHost, this.cfg.node.adminPort);
+    this.v2Port = await this.v2.listen(this.cfg.listenHost, this.cfg.listenPort);
+    this.raft.onLeaderChange((leader) => {
+      // Receipts and in-flight state are the old leader's: start over from the log.
+      if (leader === null || leader.term !== this.lastTerm) this.receive.reset();
+      this.lastTerm = leader?.term ?? -1;
+      this.registrar?.trigger();
+    });
+    this.registrar?.start();
+    // A leader re-registers as soon as the set of peers it cannot reach changes, so routes stop
+    // naming a dead node within about an election timeout.
+    let unreachable = '';
+    this.timers.push(setInterval(() => {
+      const now = this.raft.leader()?.self === true ? this.raft.unreachablePeers(this.unreachableAfterMs()).join(',') : '';
+      if (now !== unreachable) {
+        unreachable = now;
+        this.registrar?.trigger();
+      }
+    }, livenessCheckIntervalMs));
+    this.timers.push(setInterval(() => void this.commitOffsets(), offsetCommitIntervalMs));
+    this.log.info({ v2Port: this.v2Port, adminPort: this.adminPort, broker: this.cfg.brokerName, node: this.cfg.node.selfId }, 'broker node started');
+  }
+
+  /** The leader replicates what consumers acknowledged: a failover then redelivers at most the in-flight window. */
+  private async commitOffsets(): Promise<void> {
+    if (this.stopped || this.raft.leader()?.self !== true) return;
+    const dirty = this.receive.takeDirtyOffsets();
+    await Promise.all(
+      dirty.map(([group, topic, queueId, offset]) =>
+        this.raft.propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset })).catch((err: Error) => {
+          this.log.warn({ err, group, topic, queueId, offset }, 'consumer offset commit failed; retried with the next ack');
+        }),
+      ),
+    );
+  }
+
+  private unreachableAfterMs(): number {
+    return unreachableAfterMs(this.cfg);
+  }
+
+  async stop(): Promise<void> {
+    if (this.stopped) return;
+    this.stopped = true;
+    for (const t of this.timers) clearInterval(t);
+    this.telemetry.closeAll();
+    await this.registrar?.stop();
+    await this.v2.close();
+    await this.admin.close();
+    this.forward.close();
+    this.pool?.close();
+    await this.raft.stop();
+  }
+}
+
+function leaderTarget(raft: RaftNode): 'self' | string | null {
+  const l = raft.leader();
+  if (l === null) return null;
+  if (!l.self) return l.peerAddress;
+  return raft.readyForReads() ? 'self' : null;
+}
+
+/** Admin proposals must be entries the store can apply (benchmarks and tools use commands). */
+function checkProposal(payload: Uint8Array): string | null {
+  try {
+    if (payload[0] === CommandKind.MessageBatch) decodeMessageBatch(payload);
+    else decodeCommand(payload);
+    return null;
+  } catch (err) {
+    return `not a store entry: ${(err as Error).message}`;
+  }
+}
+
+async function topicForWrite(cfg: BrokerConfig, store: StoreStateMachine, propose: (b: Uint8Array) => Promise<unknown>, name: string): Promise<TopicConfig | undefined> {
+  const existing = store.metadata.topic(name);
+  if (existing !== undefined || !cfg.autoCreateTopic) return existing;
+  const topic = topicConfig(name, { readQueueNums: cfg.defaultTopicQueueNums, writeQueueNums: cfg.defaultTopicQueueNums, messageType: MessageType.Normal });
+  await propose(encodeCommand({ kind: CommandKind.TopicCreate, topic }));
+  return store.metadata.topic(name);
+}
+
+const typeNames = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
+
+function registration(cfg: BrokerConfig, raft: RaftNode, store: StoreStateMachine) {
+  const st = raft.status();
+  const role = st.role === 'leader' ? 'LEADER' : st.role === 'follower' ? 'FOLLOWER' : 'CANDIDATE';
+  const topics: NamesrvTopic[] = store.metadata.topics().map((t) => ({
+    name: t.name, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, messageTypes: [typeNames[t.messageType]!],
+  }));
+  const selfIndex = Number(/(\d+)$/.exec(cfg.node.selfId)?.[1] ?? 0);
+  return {
+    clusterName: cfg.clusterName,
+    brokerName: cfg.brokerName,
+    brokerId: selfIndex + 1,
+    nodeId: cfg.node.selfId,
+    role: role as 'LEADER' | 'FOLLOWER' | 'CANDIDATE',
+    raftTerm: st.term,
+    unreachableNodeIds: st.role === 'leader' ? raft.unreachablePeers(unreachableAfterMs(cfg)) : [],
+    v2Endpoint: { host: cfg.advertisedHost, port: cfg.listenPort },
+    adminAddress: `${cfg.node.adminHost}:${cfg.node.adminPort}`,
+    topics,
+  };
+}
+
+function routeSource(cfg: BrokerConfig, pool: NamesrvPool | null): RouteSource {
+  return {
+    async queryRoute(topic: string): Promise<TopicRoute | null> {
+      if (pool === null) return null;
+      try {
+        return await pool.queryRoute(topic);
+      } catch (err) {
+        if (err instanceof NamesrvTopicNotFound) return null;
+        throw new InternalError(`route of ${topic}: ${(err as Error).message}`, { cause: err });
+      }
+    },
+    async groupNodes(): Promise<readonly NodeRoute[]> {
+      if (pool === null) return [];
+      try {
+        const clusters = await pool.clusterInfo();
+        for (const c of clusters) for (const g of c.groups) if (g.brokerName === cfg.brokerName) return g.nodes;
+      } catch {
+        /* no NameServer reachable: the caller answers for this node alone */
+      }
+      return [];
+    },
+  };
+}

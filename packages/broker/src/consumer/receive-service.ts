@@ -1,0 +1,229 @@
+// POP-style receive, ack and change-invisible on the leader, over every queue of a topic (the
+// official client always asks for queue 0; the broker picks the queues). State per group and
+// queue is a PopQueue; committed offsets are replicated through the log by the broker.
+
+import { assert } from '../assert.ts';
+import { InvalidReceiptHandleError } from '../errors.ts';
+import type { QueueMessage, StorePort } from '../store-port.ts';
+import type { Arrivals } from './arrivals.ts';
+import { PopQueue } from './pop-queue.ts';
+import { decodeReceiptHandle, encodeReceiptHandle } from './receipt-handle.ts';
+import { matches, type TagFilter } from './tag-filter.ts';
+
+/** How far past a queue's committed offset one scan looks (bounds work and the in-flight window). */
+export const popWindowMax = 4_096;
+export const readChunkMessages = 256;
+export const batchSizeMax = 1_024;
+/** Groups x queues whose POP state the leader keeps. */
+export const popQueuesMax = 100_000;
+
+export interface ReceiveRequest {
+  readonly group: string;
+  readonly topic: string;
+  readonly filter: TagFilter;
+  readonly batchSize: number;
+  readonly invisibleMs: number;
+  readonly longPollMs: number;
+  readonly fifo: boolean;
+  /** Deliveries before the message goes to the dead-letter queue. */
+  readonly maxAttempts: number;
+  readonly cancelled: Promise<void>;
+}
+
+export interface Received {
+  readonly message: QueueMessage;
+  readonly handle: string;
+  readonly attempt: number;
+  readonly invisibleMs: number;
+}
+
+export interface ReceiveDeps {
+  readonly store: StorePort;
+  readonly arrivals: Arrivals;
+  readonly nowMs: () => number;
+  /** The leader's term: part of every handle it makes. */
+  readonly term: () => number;
+  /** Stores the message in %DLQ%<group>; resolves once durable. */
+  readonly toDeadLetter: (group: string, m: QueueMessage, attempts: number) => Promise<void>;
+}
+
+export class ReceiveService {
+  private readonly queues = new Map<string, PopQueue>();
+  private readonly dirty = new Set<string>();
+  private seq = 0;
+  private rotation = 0;
+
+  constructor(private readonly deps: ReceiveDeps) {}
+
+  /** Leadership changed: forget everything not in the log. */
+  reset(): void {
+    this.queues.clear();
+    this.dirty.clear();
+  }
+
+  async receive(req: ReceiveRequest): Promise<Received[]> {
+    assert(req.batchSize >= 1 && req.batchSize <= batchSizeMax, `batch size ${req.batchSize}`);
+    const deadline = this.deps.nowMs() + req.longPollMs;
+    for (;;) {
+      const got = this.scan(req);
+      const left = deadline - this.deps.nowMs();
+      if (got.length > 0 || left <= 0) return got;
+      const wake = Math.min(left, this.nextVisibleIn(req));
+      await this.deps.arrivals.wait(req.topic, wake, req.cancelled);
+      if (await isResolved(req.cancelled)) return [];
+    }
+  }
+
+  ack(group: string, topic: string, handleText: string): 'acked' | 'already-acked' {
+    const h = decodeReceiptHandle(handleText);
+    if (h.topic !== topic) throw new InvalidReceiptHandleError(`receipt handle is for topic ${h.topic}, not ${topic}`);
+    const q = this.popQueue(group, topic, h.queueId);
+    const outcome = q.ack(h.offset, h.seq);
+    if (outcome === 'stale-handle') throw new InvalidReceiptHandleError('receipt handle expired: the message was delivered again since');
+    if (outcome === 'acked') this.dirty.add(key(group, topic, h.queueId));
+    return outcome;
+  }
+
+  /** Returns the new handle that replaces `handleText`. */
+  changeInvisible(group: string, topic: string, handleText: string, invisibleMs: number): string {
+    const h = decodeReceiptHandle(handleText);
+    if (h.topic !== topic) throw new InvalidReceiptHandleError(`receipt handle is for topic ${h.topic}, not ${topic}`);
+    const q = this.popQueue(group, topic, h.queueId);
+    const seq = ++this.seq;
+    if (!q.changeInvisible(h.offset, h.seq, seq, this.deps.nowMs() + invisibleMs)) {
+      throw new InvalidReceiptHandleError('receipt handle expired or already acknowledged');
+    }
+    if (invisibleMs === 0) this.deps.arrivals.notify(topic);
+    return encodeReceiptHandle({ ...h, term: this.deps.term(), seq });
+  }
+
+  /** Committed offsets changed since the last call: [group, topic, queueId, offset]. */
+  takeDirtyOffsets(): [string, string, number, number][] {
+    const out: [string, string, number, number][] = [];
+    for (const k of this.dirty) {
+      const q = this.queues.get(k);
+      if (q === undefined) continue;
+      const [group, topic, queueId] = JSON.parse(k) as [string, string, number];
+      out.push([group, topic, queueId, q.committed]);
+    }
+    this.dirty.clear();
+    return out;
+  }
+
+  inflight(group: string, topic: string): number {
+    let n = 0;
+    for (const [k, q] of this.queues) {
+      const [g, t] = JSON.parse(k) as [string, string];
+      if (g === group && t === topic) n += q.inflightCount;
+    }
+    return n;
+  }
+
+  private scan(req: ReceiveRequest): Received[] {
+    const topic = this.deps.store.topic(req.topic);
+    if (topic === undefined) return [];
+    const out: Received[] = [];
+    const n = topic.readQueueNums;
+    const start = this.rotation++ % Math.max(1, n);
+    for (let i = 0; i < n && out.length < req.batchSize; i++) {
+      this.scanQueue(req, (start + i) % n, out);
+    }
+    return out;
+  }
+
+  private scanQueue(req: ReceiveRequest, queueId: number, out: Received[]): void {
+    const q = this.popQueue(req.group, req.topic, queueId);
+    const bounds = this.deps.store.bounds(req.topic, queueId);
+    q.raiseFloor(bounds.min);
+    const now = this.deps.nowMs();
+    const blocked = new Set<string>();
+    const end = Math.min(bounds.max, q.committed + popWindowMax);
+    for (let from = q.committed; from < end && out.length < req.batchSize; ) {
+      const msgs = this.deps.store.read(req.topic, queueId, from, Math.min(readChunkMessages, end - from));
+      if (msgs.length === 0) break;
+      for (const m of msgs) {
+        if (out.length >= req.batchSize) break;
+        this.consider(req, q, queueId, m, now, blocked, out);
+      }
+      from = msgs[msgs.length - 1]!.queueOffset + 1;
+    }
+  }
+
+  private consider(req: ReceiveRequest, q: PopQueue, queueId: number, m: QueueMessage, now: number, blocked: Set<string>, out: Received[]): void {
+    const o = m.queueOffset;
+    if (!q.isPending(o)) return;
+    const group = req.fifo ? m.message.properties.messageGroup : null;
+    if (group !== null && blocked.has(group)) return;
+    if (!matches(req.filter, m.message.properties.tags)) {
+      // Not for this group: consumed by filtering, as RocketMQ does.
+      q.ack(o, 0);
+      this.dirty.add(key(req.group, req.topic, queueId));
+      return;
+    }
+    // In FIFO order a message group's next message waits for this one, wherever it stands.
+    if (group !== null) blocked.add(group);
+    if (!q.isReady(o, now)) return;
+    if (q.attemptsOf(o) >= req.maxAttempts) {
+      this.deadLetter(req, q, queueId, m, now);
+      return;
+    }
+    const seq = ++this.seq;
+    const d = q.deliver(o, seq, now, req.invisibleMs);
+    const handle = encodeReceiptHandle({ term: this.deps.term(), topic: req.topic, queueId, offset: o, seq });
+    out.push({ message: m, handle, attempt: d.attempt, invisibleMs: req.invisibleMs });
+  }
+
+  private deadLetter(req: ReceiveRequest, q: PopQueue, queueId: number, m: QueueMessage, now: number): void {
+    const attempts = q.attemptsOf(m.queueOffset);
+    const seq = ++this.seq;
+    // Hidden while the copy is stored; acked once it is durable, retried if it failed.
+    q.deliver(m.queueOffset, seq, now, 60_000);
+    this.deps.toDeadLetter(req.group, m, attempts).then(
+      () => {
+        if (q.ack(m.queueOffset, seq) === 'acked') this.dirty.add(key(req.group, req.topic, queueId));
+      },
+      () => q.changeInvisible(m.queueOffset, seq, ++this.seq, this.deps.nowMs()),
+    );
+  }
+
+  private nextVisibleIn(req: ReceiveRequest): number {
+    const now = this.deps.nowMs();
+    let min = Infinity;
+    for (const [k, q] of this.queues) {
+      if (!k.startsWith(JSON.stringify([req.group, req.topic]).slice(0, -1))) continue;
+      const at = q.nextVisibleAtMs();
+      if (at !== null) min = Math.min(min, Math.max(1, at - now));
+    }
+    return min;
+  }
+
+  private popQueue(group: string, topic: string, queueId: number): PopQueue {
+    const k = key(group, topic, queueId);
+    let q = this.queues.get(k);
+    if (q === undefined) {
+      if (this.queues.size >= popQueuesMax) this.evictIdle();
+      // A group new to this queue starts at the oldest stored message (nothing is skipped).
+      const committed = this.deps.store.committedOffset(group, topic, queueId) ?? this.deps.store.bounds(topic, queueId).min;
+      q = new PopQueue(committed);
+      this.queues.set(k, q);
+    }
+    return q;
+  }
+
+  private evictIdle(): void {
+    for (const [k, q] of this.queues) {
+      if (q.inflightCount === 0 && !this.dirty.has(k)) this.queues.delete(k);
+    }
+  }
+}
+
+function key(group: string, topic: string, queueId: number): string {
+  return JSON.stringify([group, topic, queueId]);
+}
+
+async function isResolved(p: Promise<void>): Promise<boolean> {
+  let done = false;
+  void p.then(() => (done = true));
+  await Promise.resolve();
+  return done;
+}

@@ -1,0 +1,104 @@
+// Calls the leader's BrokerForward service with a v2 request, on behalf of a client that
+// called this node. One gRPC channel per leader address, replaced when the leader moves.
+
+import * as grpc from '@grpc/grpc-js';
+import { Client, credentials, Metadata, type ClientUnaryCall, type ServiceError } from '@grpc/grpc-js';
+import { messagingServiceDefinition } from '@ledgermq/protocol';
+import { assert } from '../assert.ts';
+import { forwardInflightMax, forwardTimeoutMs, grpcMessageBytesMax } from '../constants.ts';
+import { ForwardBusyError, ForwardFailedError } from '../errors.ts';
+import { forwardGroupHeader, forwardServiceDefinition, type ForwardReply, type ForwardRequest } from './forward-proto.ts';
+
+type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;
+
+export class ForwardClient {
+  private client: GenericClient | null = null;
+  private address = '';
+  private inflight = 0;
+
+  constructor(
+    private readonly selfId: string,
+    private readonly groupId: string,
+  ) {}
+
+  /** Runs a unary v2 method on the node at `address` (the leader). */
+  async call<Res>(address: string, method: string, request: unknown, headers: Record<string, string>): Promise<Res> {
+    const [reply] = await this.run(address, 'Call', method, request, headers);
+    assert(reply !== undefined, `no reply to forwarded ${method}`);
+    return reply as Res;
+  }
+
+  /** Runs a server-streaming v2 method; resolves with every response, in order. */
+  stream<Res>(address: string, method: string, request: unknown, headers: Record<string, string>): Promise<Res[]> {
+    return this.run(address, 'Stream', method, request, headers) as Promise<Res[]>;
+  }
+
+  close(): void {
+    this.client?.close();
+    this.client = null;
+  }
+
+  private async run(address: string, kind: 'Call' | 'Stream', method: string, request: unknown, headers: Record<string, string>): Promise<unknown[]> {
+    const def = messagingServiceDefinition()[method];
+    assert(def !== undefined, `unknown v2 method ${method}`);
+    if (this.inflight >= forwardInflightMax) throw new ForwardBusyError(forwardInflightMax);
+    const body: ForwardRequest = { method, request: def.requestSerialize(request), headers, from: this.selfId };
+    const md = new Metadata();
+    md.set(forwardGroupHeader, this.groupId);
+    const deadline = Date.now() + forwardTimeoutMs + longPollMsOf(request);
+    const client = this.clientFor(address);
+    this.inflight += 1;
+    try {
+      const replies = kind === 'Call' ? [await unary(client, body, md, deadline)] : await collect(client, body, md, deadline);
+      return replies.map((r) => def.responseDeserialize(r.response));
+    } catch (err) {
+      throw new ForwardFailedError(method, address, err as ServiceError);
+    } finally {
+      this.inflight -= 1;
+    }
+  }
+
+  private clientFor(address: string): GenericClient {
+    if (this.client !== null && this.address === address) return this.client;
+    this.client?.close();
+    const Ctor = makeClientConstructor();
+    this.client = new Ctor(address, credentials.createInsecure(), {
+      'grpc.max_receive_message_length': grpcMessageBytesMax,
+      'grpc.max_send_message_length': grpcMessageBytesMax,
+    }) as GenericClient;
+    this.address = address;
+    return this.client;
+  }
+}
+
+type ClientCtor = new (...args: ConstructorParameters<typeof Client>) => Client;
+let ctor: ClientCtor | null = null;
+function makeClientConstructor(): ClientCtor {
+  ctor ??= grpc.makeGenericClientConstructor(forwardServiceDefinition(), 'BrokerForward') as unknown as ClientCtor;
+  return ctor;
+}
+
+function unary(client: GenericClient, body: ForwardRequest, md: Metadata, deadline: number): Promise<ForwardReply> {
+  return new Promise((resolve, reject) => {
+    (client.Call as (b: ForwardRequest, m: Metadata, o: object, cb: (e: ServiceError | null, r?: ForwardReply) => void) => ClientUnaryCall)(
+      body, md, { deadline }, (err, reply) => (err ? reject(err) : resolve(reply as ForwardReply)),
+    );
+  });
+}
+
+function collect(client: GenericClient, body: ForwardRequest, md: Metadata, deadline: number): Promise<ForwardReply[]> {
+  return new Promise((resolve, reject) => {
+    const out: ForwardReply[] = [];
+    const call = (client.Stream as (b: ForwardRequest, m: Metadata, o: object) => NodeJS.EventEmitter)(body, md, { deadline });
+    call.on('data', (r: ForwardReply) => out.push(r));
+    call.on('error', reject);
+    call.on('end', () => resolve(out));
+  });
+}
+
+/** A long-polling receive may hold the call for its polling time: extend the deadline by it. */
+function longPollMsOf(request: unknown): number {
+  const lp = (request as { long_polling_timeout?: { seconds?: string | number; nanos?: number } | null }).long_polling_timeout;
+  if (lp === undefined || lp === null) return 0;
+  return Number(lp.seconds ?? 0) * 1000 + Math.floor((lp.nanos ?? 0) / 1e6);
+}

@@ -1,0 +1,31 @@
+// The BrokerForward service (proto/forward.proto), loaded at run time.
+
+import { fileURLToPath } from 'node:url';
+import { loadSync } from '@grpc/proto-loader';
+import type { ServiceDefinition } from '@grpc/grpc-js';
+import { assert } from '../assert.ts';
+
+export interface ForwardRequest {
+  method: string;
+  request: Buffer;
+  headers: Record<string, string>;
+  from: string;
+}
+
+export interface ForwardReply {
+  response: Buffer;
+}
+
+export const forwardGroupHeader = 'x-ledgermq-group';
+export const forwardProtoPath = fileURLToPath(new URL('../../proto/forward.proto', import.meta.url));
+
+let cached: ServiceDefinition | null = null;
+
+export function forwardServiceDefinition(): ServiceDefinition {
+  if (cached !== null) return cached;
+  const pkg = loadSync(forwardProtoPath, { keepCase: true, longs: Number, defaults: true, oneofs: false });
+  const service = pkg['ledgermq.forward.BrokerForward'] as ServiceDefinition | undefined;
+  assert(service !== undefined && 'Call' in service && 'Stream' in service, `BrokerForward missing in ${forwardProtoPath}`);
+  cached = service;
+  return service;
+}

@@ -1,0 +1,81 @@
+// Sending on the leader: pick the queue, propose the message, wait until it is committed on a
+// quorum (fsynced) and applied here, answer with its queue offset.
+//
+// Idempotent producer: retries reuse the client's message id. A send whose id is already
+// stored in the topic answers with the stored result; one whose first attempt is still in
+// flight here waits for that attempt. Across a failover this holds because a new leader
+// serves sends only after applying every entry committed before its term (readyForReads):
+// an earlier attempt that committed is then in the index.
+
+import { encodeMessageBatch, type ApplyResult, type IndexHit, type MessageBatch, type TopicConfig } from '@ledgermq/store';
+import { assert } from '../assert.ts';
+import { BadRequestError, BusyError, InternalError, TopicNotFoundError, UnknownOutcomeError } from '../errors.ts';
+import type { IncomingMessage } from '../v2/message-convert.ts';
+import { QueueSelector } from './queue-selector.ts';
+
+export interface SendResult {
+  readonly messageId: string;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly physicalOffset: number;
+}
+
+export interface SendDeps {
+  /** Proposes an entry body; resolves once committed and applied on this node. */
+  readonly propose: (body: Uint8Array) => Promise<{ index: number; term: number }>;
+  readonly resultOf: (index: number) => ApplyResult | undefined;
+  readonly lookupUniqKey: (uniqKey: string) => Promise<IndexHit[]>;
+  /** The topic's config, creating it (auto-create) when allowed; undefined when unknown. */
+  readonly topicForWrite: (topic: string) => Promise<TopicConfig | undefined>;
+  readonly storeHost: string;
+  readonly nowMs: () => number;
+}
+
+/** Sends waiting for their commit at once; beyond this the broker answers "too many requests". */
+export const pendingSendsMax = 65_536;
+
+export class SendService {
+  private readonly pending = new Map<string, Promise<SendResult>>();
+  private readonly selector = new QueueSelector();
+
+  constructor(private readonly deps: SendDeps) {}
+
+  /** Stores `m` in `topic` (the target topic, or a system topic for delay / transaction halves). */
+  async send(m: IncomingMessage, topic = m.topic): Promise<SendResult> {
+    const id = m.input.properties.uniqKey;
+    assert(id !== null, 'validated messages carry an id');
+    const key = `${topic}\u0000${id}`;
+    const inFlight = this.pending.get(key);
+    if (inFlight !== undefined) return inFlight;
+    if (this.pending.size >= pendingSendsMax) throw new BusyError(`${pendingSendsMax} sends are waiting for their commit`);
+    const p = this.sendOnce(m, topic, id).finally(() => this.pending.delete(key));
+    this.pending.set(key, p);
+    return p;
+  }
+
+  private async sendOnce(m: IncomingMessage, topic: string, id: string): Promise<SendResult> {
+    const stored = (await this.deps.lookupUniqKey(id)).find((h) => h.topic === topic);
+    if (stored !== undefined) return { messageId: id, topic, queueId: stored.queueId, queueOffset: stored.queueOffset, physicalOffset: stored.physicalOffset };
+    const config = await this.deps.topicForWrite(topic);
+    if (config === undefined) throw new TopicNotFoundError(topic);
+    if ((config.perm & 2) === 0) throw new BadRequestError(`topic ${topic} is not writable`);
+    const queueId = this.selector.select(config.writeQueueNums, m.input.properties.messageGroup);
+    const batch: MessageBatch = { topic, queueId, storeHost: this.deps.storeHost, storeTimestampMs: this.deps.nowMs(), messages: [m.input] };
+    let index: number;
+    try {
+      ({ index } = await this.deps.propose(encodeMessageBatch(batch)));
+    } catch (err) {
+      const e = err as Error & { code?: string; retriable?: boolean };
+      if (e.code === 'TIMEOUT') throw new UnknownOutcomeError(`send of ${id} timed out; it may still be stored`, { cause: e });
+      if (e.code === 'BUSY') throw new BusyError(e.message, { cause: e });
+      throw new InternalError(`send of ${id} failed: ${e.message}`, { cause: e });
+    }
+    const r = this.deps.resultOf(index);
+    if (r === undefined) throw new UnknownOutcomeError(`send of ${id}: result of entry ${index} no longer known`);
+    if (r.type === 'rejected') throw r.reason === 'topic-not-found' ? new TopicNotFoundError(topic) : new BadRequestError(`send refused by the store: ${r.reason}`);
+    assert(r.type === 'messages' && r.messages.length === 1, `entry ${index} applied as ${r.type}`);
+    const a = r.messages[0]!;
+    return { messageId: id, topic, queueId: r.queueId, queueOffset: a.queueOffset, physicalOffset: a.physicalOffset };
+  }
+}

@@ -1,0 +1,122 @@
+// v2 messages <-> the store's messages. Validation happens here, on the way in, so the log
+// never holds a message RocketMQ would have refused.
+
+import { createHash } from 'node:crypto';
+import { Code, DigestType, Encoding, MessageType as V2Type, msToDuration, msToTimestamp, timestampToMs, type v2 } from '@ledgermq/protocol';
+import { emptyProperties, MessageType as StoreType, TransactionState, type MessageInput, type StoredMessage } from '@ledgermq/store';
+import { BadRequestError } from '../errors.ts';
+import { checkBody, checkKeys, checkMessageGroup, checkMessageId, checkTag, checkTopicName, checkUserProperties } from './message-validate.ts';
+
+/** What the broker needs besides the store's message: where it goes and how it is typed. */
+export interface IncomingMessage {
+  readonly topic: string;
+  readonly type: StoreType;
+  readonly input: MessageInput;
+}
+
+export interface ConvertOptions {
+  readonly maxBodyBytes: number;
+  readonly nowMs: number;
+  readonly timerDelayMsMax: number;
+}
+
+const typeFromV2: Record<number, StoreType> = {
+  [V2Type.NORMAL]: StoreType.Normal,
+  [V2Type.FIFO]: StoreType.Fifo,
+  [V2Type.DELAY]: StoreType.Delay,
+  [V2Type.TRANSACTION]: StoreType.Transaction,
+};
+const typeToV2: Record<number, number> = {
+  [StoreType.Normal]: V2Type.NORMAL,
+  [StoreType.Fifo]: V2Type.FIFO,
+  [StoreType.Delay]: V2Type.DELAY,
+  [StoreType.Transaction]: V2Type.TRANSACTION,
+};
+
+export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
+  const topic = m.topic?.name ?? '';
+  checkTopicName(topic, true);
+  const sys = m.system_properties;
+  if (sys === null) throw new BadRequestError('system_properties missing');
+  checkMessageId(sys.message_id);
+  const body = m.body ?? Buffer.alloc(0);
+  checkBody(body, opts.maxBodyBytes);
+  if (Number(sys.body_encoding) === Encoding.GZIP) throw new BadRequestError('GZIP bodies are not supported', Code.UNSUPPORTED);
+  const type = typeFromV2[Number(sys.message_type)] ?? (sys.delivery_timestamp ? StoreType.Delay : sys.message_group ? StoreType.Fifo : StoreType.Normal);
+  const tag = sys.tag;
+  if (tag !== undefined && tag !== '') checkTag(tag);
+  checkKeys(sys.keys ?? []);
+  const group = sys.message_group;
+  if (type === StoreType.Fifo) {
+    if (!group) throw new BadRequestError('a FIFO message needs a message group', Code.ILLEGAL_MESSAGE_GROUP);
+    checkMessageGroup(group);
+  } else if (group) {
+    throw new BadRequestError('only FIFO messages carry a message group', Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
+  }
+  let deliveryTimestampMs: number | null = null;
+  if (sys.delivery_timestamp) {
+    if (type !== StoreType.Delay) throw new BadRequestError('only DELAY messages carry a delivery time', Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
+    deliveryTimestampMs = timestampToMs(sys.delivery_timestamp, 0, 'delivery_timestamp');
+    if (deliveryTimestampMs - opts.nowMs > opts.timerDelayMsMax) {
+      throw new BadRequestError(`delivery time is more than ${opts.timerDelayMsMax / 1000} s ahead`, Code.ILLEGAL_DELIVERY_TIME);
+    }
+  } else if (type === StoreType.Delay) {
+    throw new BadRequestError('a DELAY message needs a delivery time', Code.ILLEGAL_DELIVERY_TIME);
+  }
+  const user = m.user_properties ?? {};
+  checkUserProperties(user);
+  const input: MessageInput = {
+    flag: 0,
+    sysFlag: 0,
+    reconsumeTimes: 0,
+    bornHost: sys.born_host ?? '',
+    bornTimestampMs: timestampToMs(sys.born_timestamp, opts.nowMs, 'born_timestamp'),
+    properties: emptyProperties({
+      tags: tag ? tag : null,
+      keys: [...(sys.keys ?? [])],
+      uniqKey: sys.message_id,
+      messageGroup: group ? group : null,
+      deliveryTimestampMs,
+      transactionState: type === StoreType.Transaction ? TransactionState.Prepared : TransactionState.None,
+      traceContext: sys.trace_context ? sys.trace_context : null,
+      user: new Map(Object.entries(user)),
+    }),
+    body,
+  };
+  return { topic, type, input };
+}
+
+export interface DeliveryFields {
+  readonly topic: string;
+  readonly queueOffset: number;
+  readonly receiptHandle: string;
+  readonly deliveryAttempt: number;
+  readonly invisibleMs: number;
+  readonly type: StoreType;
+}
+
+/** A stored message as the client receives it (body_digest is required by the client). */
+export function toV2(m: StoredMessage, d: DeliveryFields): v2.Message {
+  const p = m.properties;
+  const sys: v2.SystemProperties = {
+    keys: [...p.keys],
+    message_id: p.uniqKey ?? '',
+    body_digest: { type: DigestType.MD5, checksum: createHash('md5').update(m.body).digest('hex').toUpperCase() },
+    body_encoding: Encoding.IDENTITY,
+    message_type: typeToV2[d.type] ?? V2Type.NORMAL,
+    born_timestamp: msToTimestamp(m.bornTimestampMs),
+    born_host: m.bornHost,
+    store_timestamp: msToTimestamp(m.storeTimestampMs),
+    store_host: m.storeHost,
+    receipt_handle: d.receiptHandle,
+    queue_id: m.queueId,
+    queue_offset: String(d.queueOffset),
+    invisible_duration: msToDuration(d.invisibleMs),
+    delivery_attempt: d.deliveryAttempt,
+  };
+  if (p.tags !== null) sys.tag = p.tags;
+  if (p.messageGroup !== null) sys.message_group = p.messageGroup;
+  if (p.deliveryTimestampMs !== null) sys.delivery_timestamp = msToTimestamp(p.deliveryTimestampMs);
+  if (p.traceContext !== null) sys.trace_context = p.traceContext;
+  return { topic: { resource_namespace: '', name: d.topic }, user_properties: Object.fromEntries(p.user), system_properties: sys, body: m.body };
+}

@@ -1,0 +1,137 @@
+// The v2 endpoint (apache.rocketmq.v2.MessagingService) of one broker node. Any node accepts
+// any call: calls that read or change the group's state run on the leader, so a follower
+// forwards them there (BrokerForward on the peer port); calls about this connection
+// (routes, heartbeats, settings) are answered here.
+
+import { Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
+import { Code, messagingServiceDefinition, v2ServerChannelOptions } from '@ledgermq/protocol';
+import type { Logger } from 'pino';
+import { BrokerError, NoLeaderError } from '../errors.ts';
+import type { ForwardClient } from '../forward/forward-client.ts';
+import { contextFromHeaders, mqHeaders, type CallContext } from './call-context.ts';
+
+/** Methods that must run on the leader. */
+export const leaderMethods = new Set([
+  'SendMessage', 'ReceiveMessage', 'AckMessage', 'ChangeInvisibleDuration', 'EndTransaction',
+  'ForwardMessageToDeadLetterQueue', 'PullMessage', 'UpdateOffset', 'GetOffset', 'QueryOffset',
+]);
+export const streamingMethods = new Set(['ReceiveMessage', 'PullMessage']);
+/** How long a leader-only call waits for an election to finish before answering "no leader". */
+export const leaderWaitMs = 3_000;
+const leaderPollMs = 20;
+
+/** Implementation of every unary/streaming method; streaming ones resolve with all responses. */
+export type V2Handlers = Record<string, (request: any, ctx: CallContext) => Promise<any>>;
+
+export interface TelemetryHandler {
+  (call: ServerDuplexStream<any, any>, ctx: CallContext): void;
+}
+
+export interface LeaderLocator {
+  /** 'self' when this node leads and may serve; the leader's peer address; or null (no leader). */
+  leaderTarget(): 'self' | string | null;
+}
+
+export class V2Server {
+  private server: Server | null = null;
+
+  constructor(
+    private readonly handlers: V2Handlers,
+    private readonly telemetry: TelemetryHandler,
+    private readonly locator: LeaderLocator,
+    private readonly forward: ForwardClient,
+    private readonly log: Logger,
+  ) {}
+
+  async listen(host: string, port: number): Promise<number> {
+    const server = new Server(v2ServerChannelOptions);
+    server.addService(messagingServiceDefinition(), this.implementation());
+    this.server = server;
+    return new Promise((resolve, reject) => {
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    });
+  }
+
+  async close(): Promise<void> {
+    const server = this.server;
+    this.server = null;
+    if (server === null) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(() => {
+        server.forceShutdown();
+        resolve();
+      }, 2_000);
+      server.tryShutdown(() => {
+        clearTimeout(timer);
+        resolve();
+      });
+    });
+  }
+
+  /** Runs a method where it belongs: here on the leader, else forwarded to the leader. */
+  async dispatch(method: string, request: unknown, ctx: CallContext): Promise<unknown> {
+    const handler = this.handlers[method];
+    if (handler === undefined) return errorResponse(method, Code.NOT_IMPLEMENTED, `${method} is not supported`);
+    try {
+      if (!leaderMethods.has(method)) return await handler(request, ctx);
+      const target = await this.awaitLeader();
+      if (target === 'self') return await handler(request, ctx);
+      // A forwarded call is never forwarded again: leadership moved meanwhile, the client retries.
+      if (target === null || ctx.forwardedFrom !== null) throw new NoLeaderError();
+      return streamingMethods.has(method)
+        ? await this.forward.stream(target, method, request, ctx.headers)
+        : await this.forward.call(target, method, request, ctx.headers);
+    } catch (err) {
+      const e = err as Error;
+      if (!(e instanceof BrokerError)) this.log.error({ err: e, method }, 'v2 call failed');
+      return errorResponse(method, e instanceof BrokerError ? e.v2Code : Code.INTERNAL_ERROR, e.message);
+    }
+  }
+
+  /** During an election, wait (bounded) for a leader rather than fail the client's call at once. */
+  private async awaitLeader(): Promise<'self' | string | null> {
+    let target = this.locator.leaderTarget();
+    for (let waitedMs = 0; target === null && waitedMs < leaderWaitMs; waitedMs += leaderPollMs) {
+      await new Promise((r) => setTimeout(r, leaderPollMs));
+      target = this.locator.leaderTarget();
+    }
+    return target;
+  }
+
+  private implementation(): UntypedServiceImplementation {
+    const impl: UntypedServiceImplementation = {};
+    for (const method of Object.keys(messagingServiceDefinition())) {
+      if (method === 'Telemetry') {
+        impl[method] = (call: ServerDuplexStream<any, any>) => this.telemetry(call, contextFromHeaders(mqHeaders(call.metadata), null, cancelled(call)));
+      } else if (streamingMethods.has(method)) {
+        impl[method] = (call: ServerWritableStream<any, any>) => {
+          const ctx = contextFromHeaders(mqHeaders(call.metadata), null, cancelled(call));
+          void this.dispatch(method, call.request, ctx).then((res) => {
+            for (const r of res as unknown[]) call.write(r);
+            call.end();
+          });
+        };
+      } else {
+        impl[method] = (call: ServerUnaryCall<any, any>, callback: sendUnaryData<any>) => {
+          const ctx = contextFromHeaders(mqHeaders(call.metadata), null, cancelled(call));
+          this.dispatch(method, call.request, ctx).then(
+            (res) => callback(null, res),
+            (err: Error) => callback({ code: grpcStatus.INTERNAL, details: err.message }),
+          );
+        };
+      }
+    }
+    return impl;
+  }
+}
+
+/** A v2 response carrying only a status (streaming methods: a one-element stream). */
+export function errorResponse(method: string, code: number, message: string): unknown {
+  const status = { code, message };
+  if (streamingMethods.has(method)) return [{ status }];
+  return { status };
+}
+
+function cancelled(call: NodeJS.EventEmitter): Promise<void> {
+  return new Promise((resolve) => call.once('cancelled', () => resolve()));
+}

@@ -1,0 +1,9 @@
+/** Assertions stay on in production: a broken invariant stops the store instead of corrupting it. */
+export function assert(condition: unknown, message: string): asserts condition {
+  if (!condition) throw new Error(`store assertion failed: ${message}`);
+}
+
+/** A non-negative safe integer (offsets, positions, indexes, timestamps). */
+export function assertUint(n: number, what: string): void {
+  assert(Number.isSafeInteger(n) && n >= 0, `${what} must be a non-negative safe integer, got ${n}`);
+}

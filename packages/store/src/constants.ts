@@ -1,0 +1,58 @@
+// Every limit of the store in one place. Units are the last word of each name.
+
+/** Version byte written at the start of every command body after the kind tag. */
+export const commandVersion = 1;
+
+/** Topic names: RocketMQ allows [A-Za-z0-9%_|-], at most 127 characters. */
+export const topicNameCharsMax = 127;
+/** Group names follow the same rule as topics but may be longer in RocketMQ 5. */
+export const groupNameCharsMax = 255;
+/** Queue ids are in [0, queueIdMax]; RocketMQ topics rarely have more than a few hundred queues. */
+export const queueIdMax = 1023;
+/** Read/write queue counts of a topic. */
+export const queueCountMax = queueIdMax + 1;
+/** Auto-created topics get this many queues (RocketMQ default). */
+export const queueCountDefault = 8;
+
+/** Message body limit (RocketMQ default 4 MiB). */
+export const bodyBytesMax = 4 * 1024 * 1024;
+/** All properties of one message, encoded (RocketMQ caps them at 32 KiB). */
+export const propertiesBytesMax = 32 * 1024;
+/** Any single string field (tag, key, host, user property...). */
+export const stringBytesMax = 16 * 1024;
+/** Keys per message and user properties per message. */
+export const keysCountMax = 64;
+export const userPropertiesCountMax = 256;
+/** Messages that may share one batch entry. */
+export const batchMessagesMax = 1024;
+/** A whole entry body (one batch): the ledger's default entry limit. */
+export const entryBodyBytesMax = 16 * 1024 * 1024;
+/** Opaque payload of generic (transaction / timer) commands. */
+export const genericValueBytesMax = 64 * 1024;
+
+/** ConsumeQueue record: physical offset 8, size 4, tag hash 8. */
+export const cqRecordBytes = 20;
+/** Records per ConsumeQueue file (RocketMQ default: 300,000 records, 6,000,000 bytes). */
+export const cqFileRecordsDefault = 300_000;
+/** ConsumeQueue file names are the first queue offset, zero-padded to this many digits. */
+export const cqFileNameDigits = 20;
+
+/** Query results are bounded; newest first. */
+export const queryResultsDefault = 64;
+export const queryResultsMax = 1024;
+
+/** Apply results kept for the broker to resolve send promises by index. */
+export const applyResultsMax = 65_536;
+
+/** One receive reads at most this many messages and bytes (RocketMQ pull defaults are 32 / 256 KiB). */
+export const readMessagesMax = 1024;
+export const readBytesDefault = 4 * 1024 * 1024;
+
+/** Retry policy of a subscription group (RocketMQ default 16 retries). */
+export const retryMaxTimesDefault = 16;
+
+/** A snapshot larger than this is refused at restore. */
+export const snapshotBytesMax = 1024 * 1024 * 1024;
+
+/** One metadata value (topic, group, offset, or a transaction/timer command body). */
+export const metaValueBytesMax = 256 * 1024;

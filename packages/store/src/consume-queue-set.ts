@@ -1,0 +1,105 @@
+// Every ConsumeQueue of a store, keyed by topic and queue id, under `<storeDir>/consumequeue`.
+
+import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
+import path from 'node:path';
+import { assert } from './assert.ts';
+import { ConsumeQueue, type QueueState } from './consume-queue.ts';
+import type { CqRecord } from './cq-record.ts';
+import { DirtyFiles } from './dirty-files.ts';
+
+export type QueueKey = string;
+
+export function queueKey(topic: string, queueId: number): QueueKey {
+  return `${topic}\u0000${queueId}`;
+}
+
+export function parseQueueKey(key: QueueKey): { topic: string; queueId: number } {
+  const at = key.indexOf('\u0000');
+  assert(at > 0, `bad queue key ${JSON.stringify(key)}`);
+  return { topic: key.slice(0, at), queueId: Number(key.slice(at + 1)) };
+}
+
+export class ConsumeQueueSet {
+  readonly rootDir: string;
+  readonly files = new DirtyFiles();
+  private readonly queues = new Map<QueueKey, ConsumeQueue>();
+
+  private constructor(storeDir: string, private readonly recordsPerFile: number) {
+    this.rootDir = path.join(storeDir, 'consumequeue');
+    mkdirSync(this.rootDir, { recursive: true });
+  }
+
+  /**
+   * Opens the queues named by a checkpoint at their checkpointed states. Queue directories the
+   * checkpoint does not know were created after it: they are deleted, and replay re-creates them.
+   */
+  static recover(storeDir: string, recordsPerFile: number, states: ReadonlyMap<QueueKey, QueueState>): ConsumeQueueSet {
+    const set = new ConsumeQueueSet(storeDir, recordsPerFile);
+    for (const topic of readdirSync(set.rootDir)) {
+      const topicDir = path.join(set.rootDir, topic);
+      for (const q of readdirSync(topicDir)) {
+        if (!states.has(queueKey(topic, Number(q)))) {
+          rmSync(path.join(topicDir, q), { recursive: true, force: true });
+          set.files.markDirDirty(topicDir);
+        }
+      }
+    }
+    for (const [key, state] of [...states].sort(([a], [b]) => (a < b ? -1 : 1))) {
+      const { topic, queueId } = parseQueueKey(key);
+      set.queues.set(key, ConsumeQueue.recover(set.options(topic, queueId), state));
+    }
+    return set;
+  }
+
+  /** An empty set (after wiping the directory), for a new store or a restore. */
+  static create(storeDir: string, recordsPerFile: number): ConsumeQueueSet {
+    const root = path.join(storeDir, 'consumequeue');
+    if (existsSync(root)) rmSync(root, { recursive: true, force: true });
+    const set = new ConsumeQueueSet(storeDir, recordsPerFile);
+    set.files.markDirDirty(storeDir);
+    return set;
+  }
+
+  get(topic: string, queueId: number): ConsumeQueue | undefined {
+    return this.queues.get(queueKey(topic, queueId));
+  }
+
+  /** The queue, created empty at `startOffset` if it does not exist yet. */
+  obtain(topic: string, queueId: number, startOffset = 0): ConsumeQueue {
+    const key = queueKey(topic, queueId);
+    let q = this.queues.get(key);
+    if (!q) {
+      q = ConsumeQueue.create(this.options(topic, queueId), startOffset);
+      this.queues.set(key, q);
+    }
+    return q;
+  }
+
+  append(topic: string, queueId: number, records: readonly CqRecord[]): number {
+    return this.obtain(topic, queueId).append(records);
+  }
+
+  /** Each queue's state, sorted by key (checkpoints and snapshots list them in this order). */
+  states(): Map<QueueKey, QueueState> {
+    const out = new Map<QueueKey, QueueState>();
+    for (const key of [...this.queues.keys()].sort()) out.set(key, this.queues.get(key)!.state());
+    return out;
+  }
+
+  all(): IterableIterator<ConsumeQueue> {
+    return this.queues.values();
+  }
+
+  sync(): Promise<void> {
+    return this.files.syncAll();
+  }
+
+  close(): void {
+    for (const q of this.queues.values()) q.close();
+    this.queues.clear();
+  }
+
+  private options(topic: string, queueId: number) {
+    return { rootDir: this.rootDir, topic, queueId, recordsPerFile: this.recordsPerFile, files: this.files };
+  }
+}

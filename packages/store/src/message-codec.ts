@@ -1,0 +1,239 @@
+// Binary layout of a message-batch entry body (see MESSAGE-FORMAT.md). Encoding validates
+// every limit and throws InvalidArgumentError; decoding bounds every length and throws
+// MalformedError. Decoded bodies are views into the input (zero copy).
+
+import { crc32c } from '@node-rs/crc32';
+import { ByteReader } from './byte-reader.ts';
+import { ByteWriter } from './byte-writer.ts';
+import { CommandKind } from './command-kind.ts';
+import {
+  batchMessagesMax, bodyBytesMax, commandVersion, entryBodyBytesMax, keysCountMax, propertiesBytesMax,
+  stringBytesMax, userPropertiesCountMax,
+} from './constants.ts';
+import { InvalidArgumentError } from './errors.ts';
+import type { MessageBatch, MessageInput, MessageProperties, StoredMessage } from './message.ts';
+import { TransactionState } from './message.ts';
+import { checkQueueId, checkTopic, isValidQueueId, isValidTopic } from './names.ts';
+
+const what = 'message batch';
+
+const Has = { tags: 1, uniqKey: 2, messageGroup: 4, deliveryTimestamp: 8, transactionId: 16, traceContext: 32 } as const;
+const hasAll = 63;
+const u32Max = 0xffffffff;
+
+/** Bytes of the fixed part of a record: recordBytes, flag, sysFlag, reconsumeTimes, bornTimestamp. */
+const recordFixedBytes = 4 + 4 + 4 + 4 + 8;
+
+export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
+  checkTopic(batch.topic);
+  checkQueueId(batch.queueId);
+  checkString(batch.storeHost, 'store host');
+  checkTimestamp(batch.storeTimestampMs, 'store timestamp');
+  const n = batch.messages.length;
+  if (n < 1 || n > batchMessagesMax) throw new InvalidArgumentError(`a batch holds 1..${batchMessagesMax} messages, got ${n}`);
+  const w = new ByteWriter(1024);
+  w.u8(CommandKind.MessageBatch);
+  w.u8(commandVersion);
+  w.str(batch.topic);
+  w.u16(batch.queueId);
+  w.str(batch.storeHost);
+  w.u64(batch.storeTimestampMs);
+  w.u16(n);
+  for (const m of batch.messages) writeRecord(w, m);
+  if (w.length > entryBodyBytesMax) throw new InvalidArgumentError(`batch encodes to ${w.length} bytes, more than ${entryBodyBytesMax}`);
+  return w.finish();
+}
+
+function writeRecord(w: ByteWriter, m: MessageInput): void {
+  for (const [v, name] of [[m.flag, 'flag'], [m.sysFlag, 'sysFlag'], [m.reconsumeTimes, 'reconsumeTimes']] as const) {
+    if (!Number.isInteger(v) || v < 0 || v > u32Max) throw new InvalidArgumentError(`${name} ${v} is not a u32`);
+  }
+  checkTimestamp(m.bornTimestampMs, 'born timestamp');
+  checkString(m.bornHost, 'born host');
+  if (m.body.length > bodyBytesMax) throw new InvalidArgumentError(`body has ${m.body.length} bytes, more than ${bodyBytesMax}`);
+  const start = w.length;
+  w.u32(0); // recordBytes, patched below
+  w.u32(m.flag);
+  w.u32(m.sysFlag);
+  w.u32(m.reconsumeTimes);
+  w.u64(m.bornTimestampMs);
+  w.str(m.bornHost);
+  const propsAt = w.length;
+  w.u32(0); // propertiesBytes, patched below
+  writeProperties(w, m.properties);
+  const propsBytes = w.length - propsAt - 4;
+  if (propsBytes > propertiesBytesMax) throw new InvalidArgumentError(`properties encode to ${propsBytes} bytes, more than ${propertiesBytesMax}`);
+  w.patchU32(propsAt, propsBytes);
+  const body = Buffer.from(m.body.buffer, m.body.byteOffset, m.body.byteLength);
+  w.u32(crc32c(body));
+  w.u32(body.length);
+  w.bytes(body);
+  w.patchU32(start, w.length - start);
+}
+
+function writeProperties(w: ByteWriter, p: MessageProperties): void {
+  if (!Object.values(TransactionState).includes(p.transactionState)) throw new InvalidArgumentError(`bad transaction state ${p.transactionState}`);
+  let has = 0;
+  if (p.tags !== null) has |= Has.tags;
+  if (p.uniqKey !== null) has |= Has.uniqKey;
+  if (p.messageGroup !== null) has |= Has.messageGroup;
+  if (p.deliveryTimestampMs !== null) has |= Has.deliveryTimestamp;
+  if (p.transactionId !== null) has |= Has.transactionId;
+  if (p.traceContext !== null) has |= Has.traceContext;
+  w.u16(has);
+  w.u8(p.transactionState);
+  if (p.tags !== null) writeString(w, p.tags, 'tags');
+  if (p.uniqKey !== null) writeString(w, p.uniqKey, 'uniq key');
+  if (p.messageGroup !== null) writeString(w, p.messageGroup, 'message group');
+  if (p.deliveryTimestampMs !== null) {
+    checkTimestamp(p.deliveryTimestampMs, 'delivery timestamp');
+    w.u64(p.deliveryTimestampMs);
+  }
+  if (p.transactionId !== null) writeString(w, p.transactionId, 'transaction id');
+  if (p.traceContext !== null) writeString(w, p.traceContext, 'trace context');
+  if (p.keys.length > keysCountMax) throw new InvalidArgumentError(`${p.keys.length} keys, more than ${keysCountMax}`);
+  w.u16(p.keys.length);
+  for (const key of p.keys) writeString(w, key, 'key');
+  if (p.user.size > userPropertiesCountMax) throw new InvalidArgumentError(`${p.user.size} user properties, more than ${userPropertiesCountMax}`);
+  w.u16(p.user.size);
+  for (const k of [...p.user.keys()].sort()) {
+    writeString(w, k, 'user property name');
+    writeString(w, p.user.get(k)!, 'user property value');
+  }
+}
+
+function writeString(w: ByteWriter, s: string, name: string): void {
+  checkString(s, name);
+  w.str(s);
+}
+
+function checkString(s: string, name: string): void {
+  if (Buffer.byteLength(s, 'utf8') > stringBytesMax) throw new InvalidArgumentError(`${name} longer than ${stringBytesMax} bytes`);
+}
+
+function checkTimestamp(ms: number, name: string): void {
+  if (!Number.isSafeInteger(ms) || ms < 0) throw new InvalidArgumentError(`${name} ${ms} is not a non-negative integer ms`);
+}
+
+// ---- decoding ---------------------------------------------------------------------------
+
+export interface BatchHeader {
+  readonly topic: string;
+  readonly queueId: number;
+  readonly storeHost: string;
+  readonly storeTimestampMs: number;
+  readonly count: number;
+  /** Where the first record starts in the body. */
+  readonly recordsOffsetBytes: number;
+}
+
+export function decodeBatchHeader(body: Uint8Array): BatchHeader {
+  const r = new ByteReader(body, what);
+  const kind = r.u8();
+  if (kind !== CommandKind.MessageBatch) r.fail(`kind ${kind} is not a message batch`);
+  const version = r.u8();
+  if (version !== commandVersion) r.fail(`unsupported version ${version}`);
+  const topic = r.str(stringBytesMax, 'topic');
+  if (!isValidTopic(topic)) r.fail(`invalid topic ${JSON.stringify(topic)}`);
+  const queueId = r.u16();
+  if (!isValidQueueId(queueId)) r.fail(`queue id ${queueId} out of range`);
+  const storeHost = r.str(stringBytesMax, 'store host');
+  const storeTimestampMs = r.u64();
+  const count = r.u16();
+  if (count < 1 || count > batchMessagesMax) r.fail(`count ${count} outside [1, ${batchMessagesMax}]`);
+  return { topic, queueId, storeHost, storeTimestampMs, count, recordsOffsetBytes: r.offset };
+}
+
+/** Decodes every message of a batch body; throws MalformedError on any inconsistency. */
+export function decodeMessageBatch(body: Uint8Array): StoredMessage[] {
+  const h = decodeBatchHeader(body);
+  const out: StoredMessage[] = [];
+  let at = h.recordsOffsetBytes;
+  for (let k = 0; k < h.count; k++) {
+    const m = decodeRecord(body, at, h);
+    out.push(m);
+    at += m.recordBytes;
+  }
+  if (at !== body.length) new ByteReader(body, what, at).fail('trailing bytes after the last record');
+  return out;
+}
+
+/** Record offsets of every message of a batch, without decoding them (validates the framing). */
+export function recordOffsets(body: Uint8Array, h: BatchHeader = decodeBatchHeader(body)): number[] {
+  const r = new ByteReader(body, what, h.recordsOffsetBytes);
+  const out: number[] = [];
+  for (let k = 0; k < h.count; k++) {
+    const start = r.offset;
+    const n = r.bounded(recordFixedBytes, r.remaining, 'record bytes');
+    out.push(start);
+    r.bytes(n - 4, 'record');
+  }
+  r.expectEnd();
+  return out;
+}
+
+/** The message whose record starts at `recordOffsetBytes`; MalformedError if no record starts there. */
+export function decodeMessageAt(body: Uint8Array, recordOffsetBytes: number): StoredMessage {
+  const h = decodeBatchHeader(body);
+  if (!recordOffsets(body, h).includes(recordOffsetBytes)) {
+    new ByteReader(body, what).fail(`no record starts at byte ${recordOffsetBytes}`);
+  }
+  return decodeRecord(body, recordOffsetBytes, h);
+}
+
+function decodeRecord(body: Uint8Array, at: number, h: BatchHeader): StoredMessage {
+  const outer = new ByteReader(body, what, at);
+  const recordBytes = outer.bounded(recordFixedBytes, outer.remaining, 'record bytes');
+  const r = new ByteReader(body, what, at + 4, at + recordBytes);
+  const flag = r.u32();
+  const sysFlag = r.u32();
+  const reconsumeTimes = r.u32();
+  const bornTimestampMs = r.u64();
+  const bornHost = r.str(stringBytesMax, 'born host');
+  const propsBytes = r.bounded(0, propertiesBytesMax, 'properties bytes');
+  const properties = decodeProperties(new ByteReader(r.bytes(propsBytes, 'properties'), what));
+  const bodyCrc32c = r.u32();
+  const bodyLen = r.bounded(0, bodyBytesMax, 'body bytes');
+  const payload = r.bytes(bodyLen, 'body');
+  r.expectEnd();
+  if (crc32c(payload) !== bodyCrc32c) r.fail('body CRC32C mismatch');
+  return {
+    topic: h.topic, queueId: h.queueId, storeHost: h.storeHost, storeTimestampMs: h.storeTimestampMs,
+    flag, sysFlag, reconsumeTimes, bornHost, bornTimestampMs, properties, body: payload, bodyCrc32c,
+    recordOffsetBytes: at, recordBytes,
+  };
+}
+
+function decodeProperties(r: ByteReader): MessageProperties {
+  const has = r.u16();
+  if ((has & ~hasAll) !== 0) r.fail(`unknown property flags ${has}`);
+  const transactionState = r.u8();
+  if (!Object.values(TransactionState).includes(transactionState as TransactionState)) r.fail(`bad transaction state ${transactionState}`);
+  const opt = (bit: number, name: string): string | null => ((has & bit) !== 0 ? r.str(stringBytesMax, name) : null);
+  const tags = opt(Has.tags, 'tags');
+  const uniqKey = opt(Has.uniqKey, 'uniq key');
+  const messageGroup = opt(Has.messageGroup, 'message group');
+  const deliveryTimestampMs = (has & Has.deliveryTimestamp) !== 0 ? r.u64() : null;
+  const transactionId = opt(Has.transactionId, 'transaction id');
+  const traceContext = opt(Has.traceContext, 'trace context');
+  const keyCount = r.u16();
+  if (keyCount > keysCountMax) r.fail(`${keyCount} keys, more than ${keysCountMax}`);
+  const keys: string[] = [];
+  for (let k = 0; k < keyCount; k++) keys.push(r.str(stringBytesMax, 'key'));
+  const userCount = r.u16();
+  if (userCount > userPropertiesCountMax) r.fail(`${userCount} user properties, more than ${userPropertiesCountMax}`);
+  const user = new Map<string, string>();
+  let previous: string | null = null;
+  for (let k = 0; k < userCount; k++) {
+    const name = r.str(stringBytesMax, 'user property name');
+    // Sorted and unique: one encoding per map, so replicas and re-encodings agree byte for byte.
+    if (previous !== null && !(name > previous)) r.fail('user properties not sorted or duplicated');
+    previous = name;
+    user.set(name, r.str(stringBytesMax, 'user property value'));
+  }
+  r.expectEnd();
+  return {
+    tags, keys, uniqKey, messageGroup, deliveryTimestampMs, transactionId,
+    transactionState: transactionState as TransactionState, traceContext, user,
+  };
+}

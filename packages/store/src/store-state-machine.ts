@@ -1,0 +1,338 @@
+// The store's state machine: ConsumeQueues, message index and metadata, applied from committed
+// Raft entries.
+//
+// Durability model (checkpoint, not idempotent apply):
+// - apply() is synchronous and deterministic. It updates memory, appends ConsumeQueue records
+//   with plain writes (no fsync), and buffers index/metadata changes in memory, where reads see
+//   them at once.
+// - flush() is the durable checkpoint: it fsyncs the ConsumeQueue files, then writes ONE atomic,
+//   synced LevelDB batch with the buffered index/metadata changes, the applied index and every
+//   queue's next offset. checkpoint() (the synchronous StateMachine hook) only starts a flush.
+// - appliedIndex() is the index of the last durable checkpoint, not of the last apply: after a
+//   crash the node replays from appliedIndex() + 1, and open() has cut every ConsumeQueue back to
+//   that checkpoint's next offsets, so replay re-creates exactly the records it lost (same
+//   offsets, same bytes) and nothing is applied twice.
+// - snapshot() is cut from the durable state too, so it always matches appliedIndex().
+
+import { mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { headerBytes as ledgerHeaderBytes } from '@ledgermq/ledger';
+import type { StateMachine } from '@ledgermq/raft-node';
+import { ConfChangeType, type ConfState, decodeConfChange, type Entry, EntryType } from '@ledgermq/raft';
+import { ApplyResults, type ApplyResult } from './apply-results.ts';
+import { assert } from './assert.ts';
+import { type Checkpoint, checkpointOps, clearCheckpointOps, emptyCheckpoint, loadCheckpoint } from './checkpoint-record.ts';
+import { applyResultsMax, cqFileRecordsDefault } from './constants.ts';
+import type { QueueState } from './consume-queue.ts';
+import { ConsumeQueueSet, type QueueKey, parseQueueKey } from './consume-queue-set.ts';
+import { applyNormal } from './entry-applier.ts';
+import { CorruptStoreError, StoreClosedError, StoreFailedError } from './errors.ts';
+import { MessageIndex } from './message-index.ts';
+import { MessageReader, type StoreLog } from './message-reader.ts';
+import { Metadata, encodeMetaValue } from './metadata.ts';
+import { readRestoreMarker, removeRestoreMarker, writeRestoreMarker } from './restore-marker.ts';
+import { type DbOp, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
+import { decodeStoreSnapshot, encodeStoreSnapshot } from './store-snapshot.ts';
+
+export interface StoreOptions {
+  readonly dir: string;
+  /** The committed log (a Ledger): entry positions for physical offsets, and reads. */
+  readonly log: StoreLog;
+  /** Voters before the first applied ConfChange (what conf() reports until then). */
+  readonly initialVoters?: readonly string[];
+  readonly cqRecordsPerFile?: number;
+  readonly applyResultsMax?: number;
+  /** Ledger entry header size; physical offset = entry pos + headerBytes + record offset. */
+  readonly headerBytes?: number;
+}
+
+const metaPrefix = 'meta/';
+
+export class StoreStateMachine implements StateMachine {
+  readonly reader: MessageReader;
+  private queues: ConsumeQueueSet;
+  private applied: number;
+  private voters: readonly string[] | null;
+  private durable: Checkpoint;
+  private restoreToken: string | null = null;
+  private queuesRetired = false;
+  private failure: Error | null = null;
+  private closed = false;
+  private flushChain: Promise<void> = Promise.resolve();
+  private readonly results: ApplyResults;
+  private readonly listeners: ((r: ApplyResult) => void)[] = [];
+  private readonly headerBytes: number;
+  private readonly perFile: number;
+
+  private constructor(
+    private readonly opts: StoreOptions,
+    private readonly db: StoreDb,
+    readonly metadata: Metadata,
+    readonly index: MessageIndex,
+    queues: ConsumeQueueSet,
+    checkpoint: Checkpoint,
+  ) {
+    this.queues = queues;
+    this.durable = checkpoint;
+    this.applied = checkpoint.applied;
+    this.voters = checkpoint.voters;
+    this.headerBytes = opts.headerBytes ?? ledgerHeaderBytes;
+    this.perFile = opts.cqRecordsPerFile ?? cqFileRecordsDefault;
+    this.results = new ApplyResults(opts.applyResultsMax ?? applyResultsMax);
+    this.reader = new MessageReader({
+      log: opts.log,
+      headerBytes: this.headerBytes,
+      appliedIndex: () => this.applied,
+      queue: (topic, queueId) => this.queues.get(topic, queueId),
+    });
+  }
+
+  /** Loads the last checkpoint and cuts the ConsumeQueues back to it. Replay from appliedIndex() + 1. */
+  static async open(opts: StoreOptions): Promise<StoreStateMachine> {
+    mkdirSync(opts.dir, { recursive: true });
+    const db = await openDb(path.join(opts.dir, 'db'));
+    try {
+      let checkpoint = await loadCheckpoint(db);
+      const marker = readRestoreMarker(opts.dir);
+      const perFile = opts.cqRecordsPerFile ?? cqFileRecordsDefault;
+      let queues: ConsumeQueueSet;
+      if (marker !== null && marker !== checkpoint.restoreToken) {
+        // A restore wiped the queues but its checkpoint never landed: start empty.
+        await wipe(db, checkpoint);
+        checkpoint = emptyCheckpoint;
+        queues = ConsumeQueueSet.create(opts.dir, perFile);
+      } else {
+        queues = ConsumeQueueSet.recover(opts.dir, perFile, checkpoint.queues);
+      }
+      await queues.sync();
+      removeRestoreMarker(opts.dir);
+      const metadata = new Metadata();
+      metadata.load((await scanPrefix(db, metaPrefix)).map(([k, v]) => [k.slice(metaPrefix.length), v]));
+      const sm = new StoreStateMachine(opts, db, metadata, new MessageIndex(db), queues, checkpoint);
+      sm.checkQueuesWithinLog();
+      return sm;
+    } catch (err) {
+      await db.close();
+      throw err;
+    }
+  }
+
+  // ---- StateMachine ------------------------------------------------------------------
+
+  /** The last durable checkpoint's index (see the header comment): replay starts after it. */
+  appliedIndex(): number {
+    return this.durable.applied;
+  }
+
+  /** Index of the last entry applied in memory (>= appliedIndex()). */
+  lastApplied(): number {
+    return this.applied;
+  }
+
+  conf(): ConfState | null {
+    return this.voters === null ? null : { voters: [...this.voters] };
+  }
+
+  apply(entries: readonly Entry[]): void {
+    this.checkUsable();
+    for (const e of entries) {
+      assert(e.index === this.applied + 1, `apply out of order: expected index ${this.applied + 1}, got ${e.index}`);
+      const r = this.applyOne(e);
+      this.applied = e.index;
+      this.results.record(r);
+      for (const cb of this.listeners) queueMicrotask(() => cb(r));
+    }
+  }
+
+  /** The durable state (metadata + queue states at appliedIndex()), encoded. */
+  snapshot(): Uint8Array {
+    this.checkUsable();
+    return encodeStoreSnapshot({
+      index: this.durable.applied,
+      voters: this.durable.voters,
+      queues: this.durable.queues,
+      metadata: this.metadata.durableEncodedEntries(),
+    });
+  }
+
+  /**
+   * Replaces the state with a snapshot. The ConsumeQueues restart empty at the snapshot's next
+   * offsets (older offsets answer "offset moved"). The message index is kept: its entries name
+   * committed messages, identical on every replica. Durable at the next flush (started here).
+   */
+  restore(data: Uint8Array, index: number): void {
+    this.checkUsable();
+    const snap = decodeStoreSnapshot(data);
+    if (snap.index !== index) throw new CorruptStoreError(`snapshot state at ${snap.index} does not match index ${index}`);
+    const token = `${index}:${process.pid}:${Date.now()}:${Math.random()}`;
+    writeRestoreMarker(this.opts.dir, token);
+    this.queues.close();
+    this.queues = ConsumeQueueSet.create(this.opts.dir, this.perFile);
+    for (const [key, q] of snap.queues) {
+      const { topic, queueId } = parseQueueKey(key);
+      this.queues.obtain(topic, queueId, q.nextOffset);
+    }
+    this.metadata.replaceAll(snap.metadata);
+    this.applied = index;
+    this.voters = snap.voters;
+    this.restoreToken = token;
+    this.results.clear();
+    this.checkpoint();
+  }
+
+  /** Starts a flush and returns (the interface is synchronous). A failed flush fails the store. */
+  checkpoint(): void {
+    if (this.closed || this.failure) return;
+    this.flush().catch(() => {
+      // flush() recorded the failure; the next apply throws it (fail-stop).
+    });
+  }
+
+  summary(): Record<string, unknown> {
+    return {
+      applied: this.applied, durable: this.durable.applied, queues: this.queues.states().size,
+      topics: this.metadata.topics().length, groups: this.metadata.groups().length,
+    };
+  }
+
+  // ---- the rest of the public API ----------------------------------------------------
+
+  /** The durable checkpoint (see the header comment). Concurrent calls are serialised. */
+  flush(): Promise<void> {
+    const run = this.flushChain.then(() => this.flushOnce());
+    this.flushChain = run.catch(() => {});
+    return run;
+  }
+
+  async close(): Promise<void> {
+    if (this.closed) return;
+    if (!this.failure) await this.flush();
+    this.closed = true;
+    await this.flushChain;
+    this.queues.close();
+    await this.db.close();
+  }
+
+  /** What applying entry `index` did, while it is among the last applyResultsMax results. */
+  resultOf(index: number): ApplyResult | undefined {
+    return this.results.get(index);
+  }
+
+  /** Called (in a microtask, in apply order) for every applied entry. Returns an unsubscribe. */
+  onApplied(cb: (r: ApplyResult) => void): () => void {
+    this.listeners.push(cb);
+    return () => {
+      const at = this.listeners.indexOf(cb);
+      if (at >= 0) this.listeners.splice(at, 1);
+    };
+  }
+
+  queueState(topic: string, queueId: number): QueueState | undefined {
+    return this.queues.get(topic, queueId)?.state();
+  }
+
+  queueStates(): Map<QueueKey, QueueState> {
+    return this.queues.states();
+  }
+
+  /**
+   * Retention: the log now starts at `firstRetainedPos`. Raises every queue's min offset past
+   * the records below it and deletes ConsumeQueue files wholly below. Durable at the next flush.
+   */
+  truncateBefore(firstRetainedPos: number): void {
+    this.checkUsable();
+    for (const q of this.queues.all()) {
+      const min = q.lowerBound((_, r) => r.physicalOffset >= firstRetainedPos);
+      if (min > q.minOffset()) {
+        q.retireBefore(min);
+        this.queuesRetired = true;
+      }
+    }
+  }
+
+  // ---- internals -----------------------------------------------------------------------
+
+  private applyOne(e: Entry): ApplyResult {
+    if (e.type === EntryType.Normal) {
+      const entryPos = this.opts.log.location(e.index).pos;
+      return applyNormal({ metadata: this.metadata, queues: this.queues, index: this.index, entryPos, headerBytes: this.headerBytes }, e.index, e.data);
+    }
+    if (e.type === EntryType.ConfChange) {
+      const cc = decodeConfChange(e.data);
+      const voters = new Set(this.voters ?? this.opts.initialVoters ?? []);
+      if (cc.type === ConfChangeType.AddNode) voters.add(cc.node);
+      else voters.delete(cc.node);
+      this.voters = [...voters].sort();
+    }
+    return { type: 'skipped', index: e.index };
+  }
+
+  private async flushOnce(): Promise<void> {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new StoreClosedError();
+    const restoring = this.restoreToken;
+    const dirty = this.applied !== this.durable.applied || restoring !== null || this.queuesRetired;
+    if (!dirty) return;
+    const to: Checkpoint = { applied: this.applied, voters: this.voters, queues: this.queues.states(), restoreToken: restoring };
+    const queues = this.queues;
+    this.queuesRetired = false;
+    this.restoreToken = null;
+    const ops = this.flushOps(to);
+    try {
+      await queues.sync();
+      await writeBatchSynced(this.db, ops);
+      if (restoring !== null) removeRestoreMarker(this.opts.dir);
+    } catch (err) {
+      this.failure = new StoreFailedError('checkpoint', err);
+      throw this.failure;
+    }
+    this.metadata.endFlush();
+    this.index.endFlush();
+    this.durable = to;
+  }
+
+  /** Freezes the buffered changes and turns them, with the checkpoint, into one batch. */
+  private flushOps(to: Checkpoint): DbOp[] {
+    const ops: DbOp[] = [];
+    const layer = this.metadata.beginFlush();
+    if (layer.replacesAll) {
+      for (const k of this.metadata.durableKeys()) if (!layer.changes.has(k)) ops.push({ type: 'del', key: metaPrefix + k });
+    }
+    for (const [k, v] of layer.changes) {
+      ops.push(v === null ? { type: 'del', key: metaPrefix + k } : { type: 'put', key: metaPrefix + k, value: encodeMetaValue(v) });
+    }
+    ops.push(...this.index.beginFlush());
+    ops.push(...checkpointOps(this.durable, to));
+    return ops;
+  }
+
+  /** A checkpoint can never be ahead of the log it was applied from (Raft applies only durable entries). */
+  private checkQueuesWithinLog(): void {
+    if (this.applied === 0) return;
+    let end: number;
+    try {
+      const loc = this.opts.log.location(this.applied);
+      end = loc.pos + loc.size;
+    } catch {
+      return; // the applied entry is covered by the log's snapshot: nothing to compare with
+    }
+    for (const q of this.queues.all()) {
+      if (q.nextOffset() === q.minOffset()) continue;
+      const last = q.get(q.nextOffset() - 1);
+      if (last.physicalOffset + last.size > end) {
+        throw new CorruptStoreError(`queue ${q.topic}/${q.queueId} points at ${last.physicalOffset}, past the end ${end} of applied entry ${this.applied}`);
+      }
+    }
+  }
+
+  private checkUsable(): void {
+    if (this.failure) throw this.failure;
+    if (this.closed) throw new StoreClosedError();
+  }
+}
+
+async function wipe(db: StoreDb, checkpoint: Checkpoint): Promise<void> {
+  const ops: DbOp[] = clearCheckpointOps(checkpoint);
+  for (const [k] of await scanPrefix(db, metaPrefix)) ops.push({ type: 'del', key: k });
+  await writeBatchSynced(db, ops);
+}

@@ -14,11 +14,15 @@ import { ReceiveService } from './consumer/receive-service.ts';
 import { InternalError } from './errors.ts';
 import { ForwardClient } from './forward/forward-client.ts';
 import { forwardServiceDefinition } from './forward/forward-proto.ts';
-import { forwardServiceImplementation } from './forward/forward-server.ts';
+import { encodeV2Message, forwardServiceImplementation } from './forward/forward-server.ts';
 import { SendService } from './producer/send-service.ts';
+import { TimerService, timerTickMs } from './producer/timer-service.ts';
+import { TransactionService, transactionTickMs } from './producer/transaction-service.ts';
+import { dlqTopic, halfGroup, halfTopic, originOffsetKey, originQueueKey, originTopicKey, restage, timerGroup, timerTopic, visibleUserProperties } from './system-topics.ts';
+import { toV2 } from './v2/message-convert.ts';
 import type { RouteSource } from './route-source.ts';
 import { storePort, storeStateMachine } from './store-adapter.ts';
-import type { StorePort } from './store-port.ts';
+import type { QueueMessage, StorePort } from './store-port.ts';
 import { makeHandlers } from './v2/handlers.ts';
 import { TelemetryHub } from './v2/telemetry.ts';
 import { streamingMethods, V2Server } from './v2/v2-server.ts';
@@ -37,7 +41,7 @@ export const offsetCommitIntervalMs = 1_000;
 export class BrokerNode {
   private v2Port = 0;
   private adminPort = 0;
-  private readonly timers: NodeJS.Timeout[] = [];
+  private readonly intervals: NodeJS.Timeout[] = [];
   private stopped = false;
   private lastTerm = -1;
 
@@ -54,6 +58,8 @@ export class BrokerNode {
     private readonly registrar: NamesrvRegistrar | null,
     private readonly pool: NamesrvPool | null,
     private readonly forward: ForwardClient,
+    private readonly timers: TimerService,
+    private readonly transactions: TransactionService,
   ) {}
 
   static async start(cfg: BrokerConfig, log: Logger): Promise<BrokerNode> {
@@ -67,7 +73,13 @@ export class BrokerNode {
     // Filled in below: the services need the node, the node needs the forwarding service.
     let node: RaftNode | null = null;
     let v2: V2Server | null = null;
-    const forwardImpl = forwardServiceImplementation(cfg.node.groupId, (m) => streamingMethods.has(m), (method, req, ctx) => v2!.dispatch(method, req, ctx) as Promise<unknown>);
+    let telemetryRef: TelemetryHub | null = null;
+    const forwardImpl = forwardServiceImplementation(
+      cfg.node.groupId,
+      (m) => streamingMethods.has(m),
+      (method, req, ctx) => v2!.dispatch(method, req, ctx) as Promise<unknown>,
+      (topic, message, txId) => telemetryRef?.pushTransactionCheck(topic, message, txId) ?? false,
+    );
     node = new RaftNode(cfg.node, {
       logger: log,
       stateMachine: storeStateMachine(store),
@@ -77,42 +89,58 @@ export class BrokerNode {
     const raft = node;
     const propose = (body: Uint8Array) => raft.propose(body);
     const term = () => raft.status().term;
+    const storeHost = `${cfg.advertisedHost}:${cfg.listenPort}`;
+    const topicFor = (t: string) => topicForWrite(cfg, store, propose, t);
+    const send = new SendService({
+      propose,
+      resultOf: (i) => store.resultOf(i),
+      lookupUniqKey: (id) => store.index.byUniqKey(id),
+      topicForWrite: topicFor,
+      storeHost,
+      nowMs: Date.now,
+    });
     const receive = new ReceiveService({
       store: port,
       arrivals,
       nowMs: Date.now,
       term,
-      toDeadLetter: async () => {
-        throw new InternalError('dead-letter queues are not implemented yet');
+      toDeadLetter: async (group, m, attempts) => {
+        const input = restage(m.message, (u) => {
+          u.set(originTopicKey, m.message.topic);
+          u.set(originQueueKey, String(m.message.queueId));
+          u.set(originOffsetKey, String(m.queueOffset));
+        }, { reconsumeTimes: Math.max(0, attempts - 1) });
+        const topic = dlqTopic(group);
+        await send.send({ topic, type: MessageType.Normal, input }, topic);
+        log.info({ group, topic: m.message.topic, queueId: m.message.queueId, offset: m.queueOffset, attempts }, 'message moved to the dead-letter queue');
       },
     });
-    const storeHost = `${cfg.advertisedHost}:${cfg.listenPort}`;
-    const send = new SendService({
-      propose,
-      resultOf: (i) => store.resultOf(i),
-      lookupUniqKey: (id) => store.index.byUniqKey(id),
-      topicForWrite: (t) => topicForWrite(cfg, store, propose, t),
-      storeHost,
-      nowMs: Date.now,
-    });
+    const timers = new TimerService(port, send, Date.now, log.child({ component: 'timer' }));
+    const forward = new ForwardClient(cfg.node.selfId, cfg.node.groupId);
+    const transactions = new TransactionService(
+      { timeoutMs: cfg.transactionTimeoutMs, checkIntervalMs: cfg.transactionCheckIntervalMs, checkMax: cfg.transactionCheckMax },
+      {
+        store: port, send, lookupUniqKey: (id) => store.index.byUniqKey(id), nowMs: Date.now, log: log.child({ component: 'transaction' }),
+        check: (topic, half, txId) => void pushCheck(raft, telemetryRef!, forward, topic, half, txId),
+      },
+    );
     const maxAttemptsOf = (g: string) => (store.metadata.group(g)?.retryMaxTimes ?? 16) + 1;
     const fifoOf = (g: string) => store.metadata.group(g)?.fifo ?? false;
-    const telemetry = new TelemetryHub({ maxBodyBytes: cfg.maxMessageBytes, maxAttemptsOf, fifoOf, receiveBatchSize: 32, longPollingTimeoutMs: 20_000 }, log.child({ component: 'telemetry' }));
+    const telemetry = (telemetryRef = new TelemetryHub({ maxBodyBytes: cfg.maxMessageBytes, maxAttemptsOf, fifoOf, receiveBatchSize: 32, longPollingTimeoutMs: 20_000 }, log.child({ component: 'telemetry' })));
     const pool = cfg.namesrvAddrs.length > 0 ? new NamesrvPool(cfg.namesrvAddrs) : null;
     const routes = routeSource(cfg, pool);
     const handlers = makeHandlers({
       store: port, send, receive, routes,
       self: { brokerName: cfg.brokerName, host: cfg.advertisedHost, port: cfg.listenPort },
       maxBodyBytes: cfg.maxMessageBytes, timerDelayMsMax: cfg.timerDelayMsMax, autoCreateTopic: cfg.autoCreateTopic,
-      defaultQueueNums: cfg.defaultTopicQueueNums, maxAttemptsOf, fifoOf, nowMs: Date.now,
+      defaultQueueNums: cfg.defaultTopicQueueNums, maxAttemptsOf, fifoOf, nowMs: Date.now, transactions, topicForWrite: topicFor,
     });
-    const forward = new ForwardClient(cfg.node.selfId, cfg.node.groupId);
     v2 = new V2Server(handlers, (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft) }, forward, log.child({ component: 'v2' }));
     const admin = new AdminServer(raft, log.child({ component: 'admin' }), checkProposal);
     const registrar = cfg.namesrvAddrs.length > 0
       ? new NamesrvRegistrar({ addresses: cfg.namesrvAddrs, intervalMs: cfg.registerIntervalMs, registration: () => registration(cfg, raft, store), logger: log.child({ component: 'namesrv' }) })
       : null;
-    const b = new BrokerNode(cfg, log, raft, store, port, v2, admin, receive, telemetry, registrar, pool, forward);
+    const b = new BrokerNode(cfg, log, raft, store, port, v2, admin, receive, telemetry, registrar, pool, forward, timers, transactions);
     await b.listen();
     return b;
   }
@@ -127,7 +155,11 @@ export class BrokerNode {
     this.v2Port = await this.v2.listen(this.cfg.listenHost, this.cfg.listenPort);
     this.raft.onLeaderChange((leader) => {
       // Receipts and in-flight state are the old leader's: start over from the log.
-      if (leader === null || leader.term !== this.lastTerm) this.receive.reset();
+      if (leader === null || leader.term !== this.lastTerm) {
+        this.receive.reset();
+        this.timers.reset();
+        this.transactions.reset();
+      }
       this.lastTerm = leader?.term ?? -1;
       this.registrar?.trigger();
     });
@@ -135,21 +167,37 @@ export class BrokerNode {
     // A leader re-registers as soon as the set of peers it cannot reach changes, so routes stop
     // naming a dead node within about an election timeout.
     let unreachable = '';
-    this.timers.push(setInterval(() => {
+    this.intervals.push(setInterval(() => {
       const now = this.raft.leader()?.self === true ? this.raft.unreachablePeers(this.unreachableAfterMs()).join(',') : '';
       if (now !== unreachable) {
         unreachable = now;
         this.registrar?.trigger();
       }
     }, livenessCheckIntervalMs));
-    this.timers.push(setInterval(() => void this.commitOffsets(), offsetCommitIntervalMs));
+    this.intervals.push(setInterval(() => void this.commitOffsets(), offsetCommitIntervalMs));
+    this.intervals.push(setInterval(() => this.onLeader(() => this.timers.tick()), timerTickMs));
+    this.intervals.push(setInterval(() => this.onLeader(() => this.transactions.tick()), transactionTickMs));
     this.log.info({ v2Port: this.v2Port, adminPort: this.adminPort, broker: this.cfg.brokerName, node: this.cfg.node.selfId }, 'broker node started');
+  }
+
+  /** Runs `fn` on a leader that serves (applied its no-op); a failure is logged, never thrown. */
+  private onLeader(fn: () => void): void {
+    if (this.stopped || this.raft.leader()?.self !== true || !this.raft.readyForReads()) return;
+    try {
+      fn();
+    } catch (err) {
+      this.log.error({ err }, 'leader task failed');
+    }
   }
 
   /** The leader replicates what consumers acknowledged: a failover then redelivers at most the in-flight window. */
   private async commitOffsets(): Promise<void> {
     if (this.stopped || this.raft.leader()?.self !== true) return;
     const dirty = this.receive.takeDirtyOffsets();
+    const timer = this.timers.takeDirtyOffset();
+    if (timer !== null) dirty.push([timerGroup, timerTopic, 0, timer]);
+    const half = this.transactions.takeDirtyOffset();
+    if (half !== null) dirty.push([halfGroup, halfTopic, 0, half]);
     await Promise.all(
       dirty.map(([group, topic, queueId, offset]) =>
         this.raft.propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset })).catch((err: Error) => {
@@ -166,7 +214,7 @@ export class BrokerNode {
   async stop(): Promise<void> {
     if (this.stopped) return;
     this.stopped = true;
-    for (const t of this.timers) clearInterval(t);
+    for (const t of this.intervals) clearInterval(t);
     this.telemetry.closeAll();
     await this.registrar?.stop();
     await this.v2.close();
@@ -195,10 +243,29 @@ function checkProposal(payload: Uint8Array): string | null {
   }
 }
 
+/** Pushes a transaction check to a producer of the topic: one connected here, else on another node. */
+async function pushCheck(raft: RaftNode, hub: TelemetryHub, forward: ForwardClient, topic: string, half: QueueMessage, txId: string): Promise<void> {
+  const message = toV2(half.message, { topic, queueOffset: half.queueOffset, receiptHandle: '', deliveryAttempt: 1, invisibleMs: 0, type: MessageType.Transaction });
+  const p = half.message.properties;
+  message.user_properties = visibleUserProperties(p.user);
+  if (hub.pushTransactionCheck(topic, message, txId)) return;
+  const bytes = encodeV2Message(message);
+  for (const address of raft.peerAddresses().values()) {
+    if (await forward.pushCheck(address, { topic, message: bytes, transaction_id: txId })) return;
+  }
+}
+
+/** System topics the broker writes to itself have one queue and always exist. */
+function isSystemTopic(name: string): boolean {
+  return name === timerTopic || name === halfTopic || name.startsWith('%DLQ%');
+}
+
 async function topicForWrite(cfg: BrokerConfig, store: StoreStateMachine, propose: (b: Uint8Array) => Promise<unknown>, name: string): Promise<TopicConfig | undefined> {
   const existing = store.metadata.topic(name);
-  if (existing !== undefined || !cfg.autoCreateTopic) return existing;
-  const topic = topicConfig(name, { readQueueNums: cfg.defaultTopicQueueNums, writeQueueNums: cfg.defaultTopicQueueNums, messageType: MessageType.Normal });
+  const system = isSystemTopic(name);
+  if (existing !== undefined || (!cfg.autoCreateTopic && !system)) return existing;
+  const queues = system ? 1 : cfg.defaultTopicQueueNums;
+  const topic = topicConfig(name, { readQueueNums: queues, writeQueueNums: queues, messageType: MessageType.Normal });
   await propose(encodeCommand({ kind: CommandKind.TopicCreate, topic }));
   return store.metadata.topic(name);
 }

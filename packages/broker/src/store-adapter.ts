@@ -34,5 +34,6 @@ export function storeStateMachine(store: StoreStateMachine): StateMachine {
     summary: () => store.summary(),
     close: () => store.close(),
     logTruncated: (firstPos) => store.truncateBefore(firstPos),
+    digest: () => store.digest(),
   };
 }

@@ -134,6 +134,11 @@ export class RaftNode {
     return readIndex !== null && this.raft.status().applied >= readIndex;
   }
 
+  /** Peer endpoints of the other members (for node-to-node services on the peer port). */
+  peerAddresses(): Map<string, string> {
+    return this.peerBook.others(this.cfg.selfId);
+  }
+
   /** Voters other than this node not heard from within `withinMs` (sorted). */
   unreachablePeers(withinMs: number): string[] {
     const now = Date.now();

@@ -97,6 +97,18 @@ export class ReceiveService {
     return encodeReceiptHandle({ ...h, term: this.deps.term(), seq });
   }
 
+  /** The client gives up on a message (PushConsumer, FIFO, after its local retries). */
+  async forwardToDeadLetter(group: string, topic: string, handleText: string, attempts: number): Promise<void> {
+    const h = decodeReceiptHandle(handleText);
+    if (h.topic !== topic) throw new InvalidReceiptHandleError(`receipt handle is for topic ${h.topic}, not ${topic}`);
+    const q = this.popQueue(group, topic, h.queueId);
+    if (!q.isPending(h.offset)) return; // acknowledged or dead-lettered already
+    const [m] = this.deps.store.read(topic, h.queueId, h.offset, 1);
+    if (m === undefined || m.queueOffset !== h.offset) throw new InvalidReceiptHandleError('the message is no longer stored');
+    await this.deps.toDeadLetter(group, m, Math.max(attempts, q.attemptsOf(h.offset)));
+    if (q.ack(h.offset, h.seq) === 'acked') this.dirty.add(key(group, topic, h.queueId));
+  }
+
   /** Committed offsets changed since the last call: [group, topic, queueId, offset]. */
   takeDirtyOffsets(): [string, string, number, number][] {
     const out: [string, string, number, number][] = [];

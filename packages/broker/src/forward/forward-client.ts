@@ -7,7 +7,10 @@ import { messagingServiceDefinition } from '@ledgermq/protocol';
 import { assert } from '../assert.ts';
 import { forwardInflightMax, forwardTimeoutMs, grpcMessageBytesMax } from '../constants.ts';
 import { ForwardBusyError, ForwardFailedError } from '../errors.ts';
-import { forwardGroupHeader, forwardServiceDefinition, type ForwardReply, type ForwardRequest } from './forward-proto.ts';
+import { forwardGroupHeader, forwardServiceDefinition, type ForwardReply, type ForwardRequest, type PushCheckRequest } from './forward-proto.ts';
+
+const pushCheckTimeoutMs = 2_000;
+const pushClientsMax = 16;
 
 type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;
 
@@ -15,6 +18,8 @@ export class ForwardClient {
   private client: GenericClient | null = null;
   private address = '';
   private inflight = 0;
+  /** One channel per other node of the group, for pushes (not replaced when the leader moves). */
+  private readonly pushClients = new Map<string, GenericClient>();
 
   constructor(
     private readonly selfId: string,
@@ -36,6 +41,25 @@ export class ForwardClient {
   close(): void {
     this.client?.close();
     this.client = null;
+    for (const c of this.pushClients.values()) c.close();
+    this.pushClients.clear();
+  }
+
+  /** Leader -> another node: push a transaction check there. Resolves with "delivered". */
+  pushCheck(address: string, req: PushCheckRequest): Promise<boolean> {
+    let c = this.pushClients.get(address);
+    if (c === undefined) {
+      if (this.pushClients.size >= pushClientsMax) this.close();
+      c = new (makeClientConstructor())(address, credentials.createInsecure(), { 'grpc.max_send_message_length': grpcMessageBytesMax }) as GenericClient;
+      this.pushClients.set(address, c);
+    }
+    const md = new Metadata();
+    md.set(forwardGroupHeader, this.groupId);
+    return new Promise((resolve) => {
+      (c!.PushCheck as (r: PushCheckRequest, m: Metadata, o: object, cb: (e: ServiceError | null, r?: { delivered: boolean }) => void) => void)(
+        req, md, { deadline: Date.now() + pushCheckTimeoutMs }, (err, reply) => resolve(err === null && reply?.delivered === true),
+      );
+    });
   }
 
   private async run(address: string, kind: 'Call' | 'Stream', method: string, request: unknown, headers: Record<string, string>): Promise<unknown[]> {

@@ -16,6 +16,12 @@ export interface ForwardReply {
   response: Buffer;
 }
 
+export interface PushCheckRequest {
+  topic: string;
+  message: Buffer;
+  transaction_id: string;
+}
+
 export const forwardGroupHeader = 'x-ledgermq-group';
 export const forwardProtoPath = fileURLToPath(new URL('../../proto/forward.proto', import.meta.url));
 
@@ -25,7 +31,7 @@ export function forwardServiceDefinition(): ServiceDefinition {
   if (cached !== null) return cached;
   const pkg = loadSync(forwardProtoPath, { keepCase: true, longs: Number, defaults: true, oneofs: false });
   const service = pkg['ledgermq.forward.BrokerForward'] as ServiceDefinition | undefined;
-  assert(service !== undefined && 'Call' in service && 'Stream' in service, `BrokerForward missing in ${forwardProtoPath}`);
+  assert(service !== undefined && 'Call' in service && 'Stream' in service && 'PushCheck' in service, `BrokerForward missing in ${forwardProtoPath}`);
   cached = service;
   return service;
 }

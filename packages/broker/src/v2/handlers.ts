@@ -1,16 +1,19 @@
 // The v2 methods of a broker node, in terms of the broker's services. Each returns the v2
 // response (status in the body, as the protocol wants); errors become statuses in V2Server.
 
-import { Code, durationToMs, msToTimestamp, permToV2, routeToV2MessageQueues, messageTypesToV2, type TopicRoute, type v2 } from '@ledgermq/protocol';
+import { createHash } from 'node:crypto';
+import { Code, TransactionResolution, durationToMs, msToTimestamp, permToV2, routeToV2MessageQueues, messageTypesToV2, type TopicRoute, type v2 } from '@ledgermq/protocol';
 import { MessageType as StoreType, type TopicConfig } from '@ledgermq/store';
 import { BadRequestError, TopicNotFoundError } from '../errors.ts';
 import type { ReceiveService } from '../consumer/receive-service.ts';
 import { parseTagFilter } from '../consumer/tag-filter.ts';
-import type { SendService } from '../producer/send-service.ts';
+import type { SendResult, SendService } from '../producer/send-service.ts';
+import type { TransactionService } from '../producer/transaction-service.ts';
+import { halfTopic, realTopicKey, timerTopic } from '../system-topics.ts';
 import type { RouteSource } from '../route-source.ts';
 import type { StorePort } from '../store-port.ts';
 import type { CallContext } from './call-context.ts';
-import { fromV2, toV2 } from './message-convert.ts';
+import { fromV2, toV2, type IncomingMessage } from './message-convert.ts';
 import { checkGroupName, checkTopicName } from './message-validate.ts';
 import type { V2Handlers } from './v2-server.ts';
 
@@ -27,7 +30,12 @@ export interface HandlerDeps {
   readonly maxAttemptsOf: (group: string) => number;
   readonly fifoOf: (group: string) => boolean;
   readonly nowMs: () => number;
+  readonly transactions: TransactionService;
+  readonly topicForWrite: (topic: string) => Promise<TopicConfig | undefined>;
 }
+
+/** A delay message due this soon (or already due) is stored in its topic at once. */
+export const delayImmediateMs = 20;
 
 const ok = (): v2.Status => ({ code: Code.OK, message: 'OK' });
 export const invisibleMsDefault = 30_000;
@@ -46,6 +54,8 @@ export function makeHandlers(d: HandlerDeps): V2Handlers {
     ReceiveMessage: (req: v2.ReceiveMessageRequest, ctx) => receiveMessage(d, req, ctx),
     AckMessage: async (req: v2.AckMessageRequest) => ackMessage(d, req),
     ChangeInvisibleDuration: async (req: v2.ChangeInvisibleDurationRequest) => changeInvisible(d, req),
+    EndTransaction: (req: v2.EndTransactionRequest) => endTransaction(d, req),
+    ForwardMessageToDeadLetterQueue: (req) => forwardToDlq(d, req),
   };
 }
 
@@ -102,11 +112,8 @@ async function sendMessage(d: HandlerDeps, req: v2.SendMessageRequest): Promise<
       const id = m.system_properties?.message_id ?? '';
       try {
         const incoming = fromV2(m, { maxBodyBytes: d.maxBodyBytes, nowMs: d.nowMs(), timerDelayMsMax: d.timerDelayMsMax });
-        if (incoming.type === StoreType.Transaction || incoming.type === StoreType.Delay) {
-          throw new BadRequestError(`${typeNames[incoming.type]} messages are not supported yet`, Code.NOT_IMPLEMENTED);
-        }
-        const r = await d.send.send(incoming);
-        return { status: ok(), message_id: r.messageId, transaction_id: '', offset: String(r.queueOffset) };
+        const { result, transactionId } = await route(d, incoming);
+        return { status: ok(), message_id: result.messageId, transaction_id: transactionId, offset: String(result.queueOffset) };
       } catch (err) {
         const e = err as Error & { v2Code?: number };
         return { status: { code: e.v2Code ?? Code.INTERNAL_ERROR, message: e.message }, message_id: id, transaction_id: '', offset: '0' };
@@ -116,6 +123,46 @@ async function sendMessage(d: HandlerDeps, req: v2.SendMessageRequest): Promise<
   // The request's status is the first failure's (the client reads it for single sends).
   const failed = entries.find((e) => e.status.code !== Code.OK);
   return { status: failed?.status ?? ok(), entries };
+}
+
+/**
+ * Where a message is stored: a due-later delay message waits in the timer topic, a
+ * transactional one in the half topic (both remember the real topic); the rest go straight in.
+ */
+async function route(d: HandlerDeps, m: IncomingMessage): Promise<{ result: SendResult; transactionId: string }> {
+  if (d.store.topic(m.topic) === undefined && (await d.topicForWrite(m.topic)) === undefined) throw new TopicNotFoundError(m.topic);
+  const p = m.input.properties;
+  if (m.type === StoreType.Delay && (p.deliveryTimestampMs ?? 0) > d.nowMs() + delayImmediateMs) {
+    const input = { ...m.input, properties: { ...p, user: new Map([...p.user, [realTopicKey, m.topic]]) } };
+    return { result: await d.send.send({ ...m, input }, timerTopic), transactionId: '' };
+  }
+  if (m.type === StoreType.Transaction) {
+    // Derived from the message id: a retried send that finds the stored half answers the same id.
+    const transactionId = createHash('sha1').update(`tx\u0000${p.uniqKey}`).digest('hex').slice(0, 32).toUpperCase();
+    const input = { ...m.input, properties: { ...p, transactionId, user: new Map([...p.user, [realTopicKey, m.topic]]) } };
+    return { result: await d.send.send({ ...m, input }, halfTopic), transactionId };
+  }
+  return { result: await d.send.send(m), transactionId: '' };
+}
+
+async function endTransaction(d: HandlerDeps, req: v2.EndTransactionRequest): Promise<{ status: v2.Status }> {
+  const topic = req.topic?.name ?? '';
+  checkTopicName(topic, false);
+  const resolution = Number(req.resolution);
+  if (resolution !== TransactionResolution.COMMIT && resolution !== TransactionResolution.ROLLBACK) {
+    throw new BadRequestError(`resolution must be COMMIT or ROLLBACK, got ${req.resolution}`);
+  }
+  await d.transactions.end(topic, req.message_id, req.transaction_id, resolution === TransactionResolution.COMMIT);
+  return { status: ok() };
+}
+
+async function forwardToDlq(d: HandlerDeps, req: { group?: v2.Resource | null; topic?: v2.Resource | null; receipt_handle: string; delivery_attempt?: number }): Promise<{ status: v2.Status }> {
+  const group = req.group?.name ?? '';
+  const topic = req.topic?.name ?? '';
+  checkGroupName(group);
+  checkTopicName(topic, false);
+  await d.receive.forwardToDeadLetter(group, topic, req.receipt_handle, req.delivery_attempt ?? 0);
+  return { status: ok() };
 }
 
 async function receiveMessage(d: HandlerDeps, req: v2.ReceiveMessageRequest, ctx: CallContext): Promise<v2.ReceiveMessageResponse[]> {

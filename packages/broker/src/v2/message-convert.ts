@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Code, DigestType, Encoding, MessageType as V2Type, msToDuration, msToTimestamp, timestampToMs, type v2 } from '@ledgermq/protocol';
 import { emptyProperties, MessageType as StoreType, TransactionState, type MessageInput, type StoredMessage } from '@ledgermq/store';
 import { BadRequestError } from '../errors.ts';
+import { visibleUserProperties } from '../system-topics.ts';
 import { checkBody, checkKeys, checkMessageGroup, checkMessageId, checkTag, checkTopicName, checkUserProperties } from './message-validate.ts';
 
 /** What the broker needs besides the store's message: where it goes and how it is typed. */
@@ -118,5 +119,5 @@ export function toV2(m: StoredMessage, d: DeliveryFields): v2.Message {
   if (p.messageGroup !== null) sys.message_group = p.messageGroup;
   if (p.deliveryTimestampMs !== null) sys.delivery_timestamp = msToTimestamp(p.deliveryTimestampMs);
   if (p.traceContext !== null) sys.trace_context = p.traceContext;
-  return { topic: { resource_namespace: '', name: d.topic }, user_properties: Object.fromEntries(p.user), system_properties: sys, body: m.body };
+  return { topic: { resource_namespace: '', name: d.topic }, user_properties: visibleUserProperties(p.user), system_properties: sys, body: m.body };
 }

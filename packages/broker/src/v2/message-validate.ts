@@ -3,6 +3,7 @@
 
 import { Code } from '@ledgermq/protocol';
 import { BadRequestError } from '../errors.ts';
+import { internalPrefix } from '../system-topics.ts';
 
 export const topicNameCharsMax = 127;
 export const tagCharsMax = 255;
@@ -60,7 +61,7 @@ export function checkUserProperties(props: Readonly<Record<string, string>>): vo
   if (entries.length > userPropertiesCountMax) throw new BadRequestError(`more than ${userPropertiesCountMax} user properties`, Code.MESSAGE_PROPERTIES_TOO_LARGE);
   let bytes = 0;
   for (const [k, v] of entries) {
-    if (k === '' || reservedPropertyKeys.has(k) || /\s/.test(k)) throw new BadRequestError(`illegal property key ${JSON.stringify(k)}`, Code.ILLEGAL_MESSAGE_PROPERTY_KEY);
+    if (k === '' || reservedPropertyKeys.has(k) || k.startsWith(internalPrefix) || /\s/.test(k)) throw new BadRequestError(`illegal property key ${JSON.stringify(k)}`, Code.ILLEGAL_MESSAGE_PROPERTY_KEY);
     bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
   }
   if (bytes > propertiesBytesMax) throw new BadRequestError(`properties take ${bytes} bytes, more than ${propertiesBytesMax}`, Code.MESSAGE_PROPERTIES_TOO_LARGE);

@@ -133,7 +133,10 @@ export class BrokerNode {
       store: port, send, receive, routes,
       self: { brokerName: cfg.brokerName, host: cfg.advertisedHost, port: cfg.listenPort },
       maxBodyBytes: cfg.maxMessageBytes, timerDelayMsMax: cfg.timerDelayMsMax, autoCreateTopic: cfg.autoCreateTopic,
-      defaultQueueNums: cfg.defaultTopicQueueNums, maxAttemptsOf, fifoOf, nowMs: Date.now, transactions, topicForWrite: topicFor,
+      defaultQueueNums: cfg.defaultTopicQueueNums, maxAttemptsOf, fifoOf, nowMs: Date.now, transactions, topicForWrite: topicFor, arrivals,
+      commitOffset: async (group, topic, queueId, offset) => {
+        await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
+      },
     });
     v2 = new V2Server(handlers, (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft) }, forward, log.child({ component: 'v2' }));
     const admin = new AdminServer(raft, log.child({ component: 'admin' }), checkProposal);

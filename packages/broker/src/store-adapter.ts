@@ -19,6 +19,7 @@ export function storePort(store: StoreStateMachine): StorePort {
       return [...r.messages];
     },
     committedOffset: (group, topic, queueId) => store.metadata.consumerOffset(group, topic, queueId),
+    offsetForTimestamp: (topic, queueId, timestampMs) => store.reader.offsetForTimestamp(topic, queueId, timestampMs),
   };
 }
 

@@ -24,4 +24,6 @@ export interface StorePort {
   /** Messages of one queue from `fromOffset`, ascending, at most `countMax`; applied entries only. */
   read(topic: string, queueId: number, fromOffset: number, countMax: number): QueueMessage[];
   committedOffset(group: string, topic: string, queueId: number): number | undefined;
+  /** First queue offset whose store time is >= `timestampMs` (binary search), or null when none. */
+  offsetForTimestamp(topic: string, queueId: number, timestampMs: number): number | null;
 }

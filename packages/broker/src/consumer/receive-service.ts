@@ -109,6 +109,13 @@ export class ReceiveService {
     if (q.ack(h.offset, h.seq) === 'acked') this.dirty.add(key(group, topic, h.queueId));
   }
 
+  /** An explicit offset update (reset, or an offset-based consumer): reload from the log. */
+  forget(group: string, topic: string, queueId: number): void {
+    const k = key(group, topic, queueId);
+    this.queues.delete(k);
+    this.dirty.delete(k);
+  }
+
   /** Committed offsets changed since the last call: [group, topic, queueId, offset]. */
   takeDirtyOffsets(): [string, string, number, number][] {
     const out: [string, string, number, number][] = [];

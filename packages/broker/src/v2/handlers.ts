@@ -5,7 +5,9 @@ import { createHash } from 'node:crypto';
 import { Code, TransactionResolution, durationToMs, msToTimestamp, permToV2, routeToV2MessageQueues, messageTypesToV2, type TopicRoute, type v2 } from '@ledgermq/protocol';
 import { MessageType as StoreType, type TopicConfig } from '@ledgermq/store';
 import { BadRequestError, TopicNotFoundError } from '../errors.ts';
+import type { Arrivals } from '../consumer/arrivals.ts';
 import type { ReceiveService } from '../consumer/receive-service.ts';
+import { offsetHandlers } from './offset-handlers.ts';
 import { parseTagFilter } from '../consumer/tag-filter.ts';
 import type { SendResult, SendService } from '../producer/send-service.ts';
 import type { TransactionService } from '../producer/transaction-service.ts';
@@ -32,6 +34,8 @@ export interface HandlerDeps {
   readonly nowMs: () => number;
   readonly transactions: TransactionService;
   readonly topicForWrite: (topic: string) => Promise<TopicConfig | undefined>;
+  readonly arrivals: Arrivals;
+  readonly commitOffset: (group: string, topic: string, queueId: number, offset: number) => Promise<void>;
 }
 
 /** A delay message due this soon (or already due) is stored in its topic at once. */
@@ -55,6 +59,7 @@ export function makeHandlers(d: HandlerDeps): V2Handlers {
     AckMessage: async (req: v2.AckMessageRequest) => ackMessage(d, req),
     ChangeInvisibleDuration: async (req: v2.ChangeInvisibleDurationRequest) => changeInvisible(d, req),
     EndTransaction: (req: v2.EndTransactionRequest) => endTransaction(d, req),
+    ...offsetHandlers(d),
     ForwardMessageToDeadLetterQueue: (req) => forwardToDlq(d, req),
   };
 }

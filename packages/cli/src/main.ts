@@ -1,59 +1,59 @@
 #!/usr/bin/env node
-// `ledgermq` command line. Errors are one readable line and a non-zero exit.
+// `ledgermq` command line. A mistake on the command line is one readable line and exit code 2;
+// any other failure is one line and exit code 1. Never a stack trace.
 
-import { parseArgs } from 'node:util';
-import { startCommand } from './start-command.ts';
+import { brokerCommand, namesrvCommand } from './delegate-command.ts';
+import { healthCommand } from './health-command.ts';
+import { parseStartArgs, startCommand, startUsage } from './start-command.ts';
+import { UsageError } from './usage-error.ts';
 
 const usage = `usage: ledgermq <command> [options]
 
 commands:
-  start [--nodes 3] [--data ./data] [--segment-bytes N]
-      run a three-node Raft group on loopback (real processes); Ctrl-C stops it
+  ${startUsage}
+  namesrv [--host 0.0.0.0] [--port 9876] [--expire-ms N] [--scan-interval-ms N] [--log-level L]
+      run one NameServer in the foreground
+  broker -c <broker.conf>
+      run one broker node (one Raft member of a broker group) in the foreground
+  health --admin <host:port> | --namesrv <host:port> [--timeout-ms 3000]
+      exit 0 when the broker node's admin Status answers and the node is not disabled
+      (or the NameServer answers); the container health / readiness probe
+  help
+      this text
 `;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
   switch (command) {
-    case 'start': {
-      const { values } = parseArgs({
-        args: rest,
-        options: {
-          nodes: { type: 'string', default: '3' },
-          data: { type: 'string', default: './data' },
-          'segment-bytes': { type: 'string' },
-        },
-      });
-      return startCommand({
-        nodes: positiveInt('--nodes', values.nodes!),
-        dataDir: values.data!,
-        segmentBytes: values['segment-bytes'] === undefined ? undefined : positiveInt('--segment-bytes', values['segment-bytes']),
-      });
-    }
-    case undefined:
+    case 'start':
+      return startCommand(parseStartArgs(rest));
+    case 'namesrv':
+      return namesrvCommand(rest);
+    case 'broker':
+      return brokerCommand(rest);
+    case 'health':
+      return healthCommand(rest);
     case 'help':
     case '--help':
+    case '-h':
       process.stdout.write(usage);
-      return command === undefined ? 2 : 0;
+      return 0;
+    case undefined:
+      process.stderr.write(usage);
+      return 2;
     default:
       throw new UsageError(`unknown command "${command}"`);
   }
-}
-
-class UsageError extends Error {}
-
-function positiveInt(flag: string, raw: string): number {
-  const n = Number(raw);
-  if (!Number.isSafeInteger(n) || n <= 0) throw new UsageError(`${flag} must be a positive integer, got "${raw}"`);
-  return n;
 }
 
 main(process.argv.slice(2)).then(
   (code) => {
     process.exitCode = code;
   },
-  (err: Error) => {
-    process.stderr.write(`ledgermq: ${err.message}\n`);
-    if (err instanceof UsageError) process.stderr.write(usage);
-    process.exitCode = err instanceof UsageError ? 2 : 1;
+  (err: unknown) => {
+    const usageError = err instanceof UsageError;
+    const message = err instanceof Error ? err.message : String(err);
+    process.stderr.write(`ledgermq: ${message}${usageError ? ' (ledgermq help lists the commands and flags)' : ''}\n`);
+    process.exitCode = usageError ? 2 : 1;
   },
 );

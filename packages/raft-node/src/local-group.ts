@@ -23,6 +23,8 @@ export interface LocalGroupOptions {
   readonly tickMs?: number;
   readonly electionTicks?: number;
   readonly retentionMaxAgeMs?: number;
+  /** Extra node.js flags for every node process (e.g. `--cpu-prof` when profiling). */
+  readonly nodeArgs?: readonly string[];
 }
 
 export interface NodeHandle {
@@ -34,7 +36,10 @@ export interface NodeHandle {
 }
 
 export class LocalGroup {
-  private constructor(readonly nodes: NodeHandle[]) {}
+  private constructor(
+    readonly nodes: NodeHandle[],
+    private readonly nodeArgs: readonly string[] = [],
+  ) {}
 
   static async create(opts: LocalGroupOptions): Promise<LocalGroup> {
     const n = opts.nodes ?? 3;
@@ -63,7 +68,7 @@ export class LocalGroup {
       writeFileSync(configFile, configToProperties(config));
       return { id: config.selfId, config, configFile, admin: new AdminClient(`127.0.0.1:${config.adminPort}`), process: null };
     });
-    return new LocalGroup(nodes);
+    return new LocalGroup(nodes, opts.nodeArgs);
   }
 
   node(id: string): NodeHandle {
@@ -81,7 +86,7 @@ export class LocalGroup {
     const h = this.node(id);
     if (h.process && h.process.exitCode === null && h.process.signalCode === null) throw new Error(`${id} already running`);
     const out = createWriteStream(path.join(h.config.dataDir, 'node.log'), { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', mainPath, '-c', h.configFile], {
+    const child = spawn(process.execPath, [...this.nodeArgs, '--import', 'tsx', mainPath, '-c', h.configFile], {
       stdio: ['ignore', 'pipe', 'pipe'],
       env: { ...process.env },
     });

@@ -14,6 +14,8 @@ import { matches, type TagFilter } from './tag-filter.ts';
 export const popWindowMax = 4_096;
 export const readChunkMessages = 256;
 export const batchSizeMax = 1_024;
+/** A message shown again sooner than this wakes long-polling receivers by a timer. */
+export const wakeTimerMsMax = 30_000;
 /** Groups x queues whose POP state the leader keeps. */
 export const popQueuesMax = 100_000;
 
@@ -93,7 +95,9 @@ export class ReceiveService {
     if (!q.changeInvisible(h.offset, h.seq, seq, this.deps.nowMs() + invisibleMs)) {
       throw new InvalidReceiptHandleError('receipt handle expired or already acknowledged');
     }
-    if (invisibleMs === 0) this.deps.arrivals.notify(topic);
+    // Receivers long-polling now computed their wake-up before this change: wake them when the
+    // message shows again (a nack asks for about a second; bounded by the in-flight window).
+    if (invisibleMs < wakeTimerMsMax) setTimeout(() => this.deps.arrivals.notify(topic), invisibleMs).unref();
     return encodeReceiptHandle({ ...h, term: this.deps.term(), seq });
   }
 

@@ -19,7 +19,7 @@ import { SendService } from './producer/send-service.ts';
 import { TimerService, timerTickMs } from './producer/timer-service.ts';
 import { TransactionService, transactionTickMs } from './producer/transaction-service.ts';
 import { dlqTopic, halfGroup, halfTopic, originOffsetKey, originQueueKey, originTopicKey, restage, timerGroup, timerTopic, visibleUserProperties } from './system-topics.ts';
-import { toV2 } from './v2/message-convert.ts';
+import { acceptedTypes, toV2 } from './v2/message-convert.ts';
 import type { RouteSource } from './route-source.ts';
 import { storePort, storeStateMachine } from './store-adapter.ts';
 import type { QueueMessage, StorePort } from './store-port.ts';
@@ -268,18 +268,17 @@ async function topicForWrite(cfg: BrokerConfig, store: StoreStateMachine, propos
   const system = isSystemTopic(name);
   if (existing !== undefined || (!cfg.autoCreateTopic && !system)) return existing;
   const queues = system ? 1 : cfg.defaultTopicQueueNums;
-  const topic = topicConfig(name, { readQueueNums: queues, writeQueueNums: queues, messageType: MessageType.Normal });
+  const topic = topicConfig(name, { readQueueNums: queues, writeQueueNums: queues, messageType: system ? MessageType.Normal : MessageType.Mixed });
   await propose(encodeCommand({ kind: CommandKind.TopicCreate, topic }));
   return store.metadata.topic(name);
 }
 
-const typeNames = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
 
 function registration(cfg: BrokerConfig, raft: RaftNode, store: StoreStateMachine) {
   const st = raft.status();
   const role = st.role === 'leader' ? 'LEADER' : st.role === 'follower' ? 'FOLLOWER' : 'CANDIDATE';
   const topics: NamesrvTopic[] = store.metadata.topics().map((t) => ({
-    name: t.name, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, messageTypes: [typeNames[t.messageType]!],
+    name: t.name, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, messageTypes: acceptedTypes(t.messageType),
   }));
   const selfIndex = Number(/(\d+)$/.exec(cfg.node.selfId)?.[1] ?? 0);
   return {

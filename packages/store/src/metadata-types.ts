@@ -2,7 +2,8 @@
 
 import { queueCountDefault, retryMaxTimesDefault } from './constants.ts';
 
-export const MessageType = { Normal: 0, Fifo: 1, Delay: 2, Transaction: 3 } as const;
+/** Mixed: a topic that accepts every type (what auto-creation makes). */
+export const MessageType = { Normal: 0, Fifo: 1, Delay: 2, Transaction: 3, Mixed: 4 } as const;
 export type MessageType = (typeof MessageType)[keyof typeof MessageType];
 
 /** RocketMQ permission bits. */

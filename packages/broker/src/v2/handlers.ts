@@ -15,7 +15,7 @@ import { halfTopic, realTopicKey, timerTopic } from '../system-topics.ts';
 import type { RouteSource } from '../route-source.ts';
 import type { StorePort } from '../store-port.ts';
 import type { CallContext } from './call-context.ts';
-import { fromV2, toV2, type IncomingMessage } from './message-convert.ts';
+import { acceptedTypes, fromV2, toV2, typeName, type IncomingMessage } from './message-convert.ts';
 import { checkGroupName, checkTopicName } from './message-validate.ts';
 import type { V2Handlers } from './v2-server.ts';
 
@@ -85,11 +85,10 @@ async function queryRoute(d: HandlerDeps, req: v2.QueryRouteRequest, ctx: CallCo
   return { status: ok(), message_queues: routeToV2MessageQueues(self, { namespace: ctx.namespace }) };
 }
 
-const typeNames = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
 
 function queueData(t: TopicConfig | undefined, defaultQueueNums: number) {
   if (t === undefined) return { readQueueNums: defaultQueueNums, writeQueueNums: defaultQueueNums, perm: 6, messageTypes: [] };
-  return { readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, messageTypes: [typeNames[t.messageType]] };
+  return { readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, messageTypes: acceptedTypes(t.messageType) };
 }
 
 async function queryAssignment(d: HandlerDeps, req: { topic?: v2.Resource | null; group?: v2.Resource | null }, ctx: CallContext) {
@@ -105,7 +104,7 @@ async function queryAssignment(d: HandlerDeps, req: { topic?: v2.Resource | null
     if (seen.has(name)) return false;
     seen.add(name);
     return true;
-  }).map((q) => ({ message_queue: { ...q, permission: permToV2(t.perm), accept_message_types: messageTypesToV2([typeNames[t.messageType]]) } }));
+  }).map((q) => ({ message_queue: { ...q, permission: permToV2(t.perm), accept_message_types: messageTypesToV2(acceptedTypes(t.messageType)) } }));
   return { status: ok(), assignments };
 }
 
@@ -135,7 +134,11 @@ async function sendMessage(d: HandlerDeps, req: v2.SendMessageRequest): Promise<
  * transactional one in the half topic (both remember the real topic); the rest go straight in.
  */
 async function route(d: HandlerDeps, m: IncomingMessage): Promise<{ result: SendResult; transactionId: string }> {
-  if (d.store.topic(m.topic) === undefined && (await d.topicForWrite(m.topic)) === undefined) throw new TopicNotFoundError(m.topic);
+  const config = d.store.topic(m.topic) ?? (await d.topicForWrite(m.topic));
+  if (config === undefined) throw new TopicNotFoundError(m.topic);
+  if (config.messageType !== StoreType.Mixed && config.messageType !== m.type) {
+    throw new BadRequestError(`topic ${m.topic} accepts ${typeName(config.messageType)} messages, not ${typeName(m.type)}`, Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
+  }
   const p = m.input.properties;
   if (m.type === StoreType.Delay && (p.deliveryTimestampMs ?? 0) > d.nowMs() + delayImmediateMs) {
     const input = { ...m.input, properties: { ...p, user: new Map([...p.user, [realTopicKey, m.topic]]) } };

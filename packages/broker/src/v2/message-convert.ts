@@ -34,6 +34,18 @@ const typeToV2: Record<number, number> = {
   [StoreType.Transaction]: V2Type.TRANSACTION,
 };
 
+const typeNames = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
+
+/** What a topic of `type` accepts, in the NameServer's words (empty: all four). */
+export function acceptedTypes(type: StoreType): (typeof typeNames)[number][] {
+  const name = (typeNames as readonly string[])[type] as (typeof typeNames)[number] | undefined;
+  return name === undefined ? [] : [name];
+}
+
+export function typeName(type: StoreType): string {
+  return (typeNames as readonly string[])[type] ?? 'MIXED';
+}
+
 export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
   const topic = m.topic?.name ?? '';
   checkTopicName(topic, true);
@@ -87,6 +99,14 @@ export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
   return { topic, type, input };
 }
 
+/** In a mixed topic a message's type shows in its properties. */
+function inferredType(p: StoredMessage['properties']): number {
+  if (p.messageGroup !== null) return V2Type.FIFO;
+  if (p.deliveryTimestampMs !== null) return V2Type.DELAY;
+  if (p.transactionState !== TransactionState.None) return V2Type.TRANSACTION;
+  return V2Type.NORMAL;
+}
+
 export interface DeliveryFields {
   readonly topic: string;
   readonly queueOffset: number;
@@ -104,7 +124,7 @@ export function toV2(m: StoredMessage, d: DeliveryFields): v2.Message {
     message_id: p.uniqKey ?? '',
     body_digest: { type: DigestType.MD5, checksum: createHash('md5').update(m.body).digest('hex').toUpperCase() },
     body_encoding: Encoding.IDENTITY,
-    message_type: typeToV2[d.type] ?? V2Type.NORMAL,
+    message_type: typeToV2[d.type] ?? inferredType(p),
     born_timestamp: msToTimestamp(m.bornTimestampMs),
     born_host: m.bornHost,
     store_timestamp: msToTimestamp(m.storeTimestampMs),

@@ -34,6 +34,8 @@ export interface BrokerConfig {
   readonly transactionCheckMax: number;
   readonly timerDelayMsMax: number;
   readonly metricsPort: number;
+  /** `accessKey` / `secretKey`: when set, every v2 call must be signed with them (40100 otherwise). */
+  readonly credentials: readonly { readonly accessKey: string; readonly secretKey: string }[];
   /** The Raft member this broker node is. */
   readonly node: NodeConfig;
 }
@@ -43,7 +45,7 @@ const brokerKeys = new Set([
   'brokerClusterName', 'brokerName', 'brokerId', 'brokerIP1', 'listenHost', 'listenPort', 'namesrvAddr',
   'registerNameServerPeriod', 'autoCreateTopicEnable', 'defaultTopicQueueNums', 'maxMessageSize',
   'transactionTimeout', 'transactionCheckInterval', 'transactionCheckMax', 'timerMaxDelaySec',
-  'metricsPromExporterPort', 'flushDiskType', 'brokerRole',
+  'metricsPromExporterPort', 'flushDiskType', 'brokerRole', 'accessKey', 'secretKey',
 ]);
 
 export function brokerConfigFromProperties(props: Map<string, string>, warn: (msg: string) => void = () => {}): BrokerConfig {
@@ -75,6 +77,7 @@ export function brokerConfigFromProperties(props: Map<string, string>, warn: (ms
     transactionCheckMax: int(props, 'transactionCheckMax', transactionCheckMaxDefault, 1, 1_000),
     timerDelayMsMax: int(props, 'timerMaxDelaySec', timerDelayMsMax / 1000, 1, 365 * 86_400) * 1000,
     metricsPort: int(props, 'metricsPromExporterPort', metricsPortBase + selfIndex, 0, 65_535),
+    credentials: credentials(props),
     node,
   };
 }
@@ -96,6 +99,14 @@ export function parseNamesrvAddrs(text: string): string[] {
     if (!/^[^:\s]+:\d{1,5}$/.test(a)) throw new ConfigError(`namesrvAddr: "${a}" is not host:port`);
   }
   return out;
+}
+
+function credentials(props: Map<string, string>): { accessKey: string; secretKey: string }[] {
+  const accessKey = props.get('accessKey') ?? '';
+  const secretKey = props.get('secretKey') ?? '';
+  if (accessKey === '' && secretKey === '') return [];
+  if (accessKey === '' || secretKey === '') throw new ConfigError('accessKey and secretKey go together: set both or neither');
+  return [{ accessKey, secretKey }];
 }
 
 function required(props: Map<string, string>, key: string): string {

@@ -9,7 +9,7 @@
 
 import { encodeMessageBatch, type ApplyResult, type IndexHit, type MessageBatch, type TopicConfig } from '@ledgermq/store';
 import { assert } from '../assert.ts';
-import { BadRequestError, BusyError, InternalError, TopicNotFoundError, UnknownOutcomeError } from '../errors.ts';
+import { BadRequestError, BusyError, InternalError, NoLeaderError, TopicNotFoundError, UnknownOutcomeError } from '../errors.ts';
 import type { IncomingMessage } from '../v2/message-convert.ts';
 import { QueueSelector } from './queue-selector.ts';
 
@@ -68,7 +68,9 @@ export class SendService {
     } catch (err) {
       const e = err as Error & { code?: string; retriable?: boolean };
       if (e.code === 'TIMEOUT') throw new UnknownOutcomeError(`send of ${id} timed out; it may still be stored`, { cause: e });
-      if (e.code === 'BUSY') throw new BusyError(e.message, { cause: e });
+      // The node's pending-proposal bound, or the core's: back-pressure the client may retry.
+      if (e.code === 'BUSY' || e.name === 'BusyError') throw new BusyError(e.message, { cause: e });
+      if (e.name === 'NotLeaderError' || e.code === 'DROPPED' || e.code === 'STOPPED') throw new NoLeaderError(`send of ${id} not stored: ${e.message}`);
       throw new InternalError(`send of ${id} failed: ${e.message}`, { cause: e });
     }
     const r = this.deps.resultOf(index);

@@ -16,11 +16,11 @@ export interface CallContext {
   readonly cancelled: Promise<void>;
 }
 
-/** x-mq-* headers of an incoming call, lower-cased keys, first value of each. */
+/** x-mq-* headers (and authorization) of an incoming call, lower-cased keys, first value of each. */
 export function mqHeaders(metadata: Metadata): Record<string, string> {
   const out: Record<string, string> = {};
   for (const key of Object.keys(metadata.getMap())) {
-    if (key.startsWith('x-mq-')) out[key] = headerValue(metadata, key);
+    if (key.startsWith('x-mq-') || key === 'authorization') out[key] = headerValue(metadata, key);
   }
   return out;
 }

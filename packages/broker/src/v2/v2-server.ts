@@ -8,6 +8,7 @@ import { Code, messagingServiceDefinition, v2ServerChannelOptions } from '@ledge
 import type { Logger } from 'pino';
 import { BrokerError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
+import { authenticate, type Credentials } from './auth.ts';
 import { contextFromHeaders, mqHeaders, type CallContext } from './call-context.ts';
 
 /** Methods that must run on the leader. */
@@ -41,6 +42,7 @@ export class V2Server {
     private readonly locator: LeaderLocator,
     private readonly forward: ForwardClient,
     private readonly log: Logger,
+    private readonly credentials: readonly Credentials[] = [],
   ) {}
 
   async listen(host: string, port: number): Promise<number> {
@@ -73,6 +75,8 @@ export class V2Server {
     const handler = this.handlers[method];
     if (handler === undefined) return errorResponse(method, Code.NOT_IMPLEMENTED, `${method} is not supported`);
     try {
+      // Peers forwarding a call already checked the client's signature (and are in the group).
+      if (ctx.forwardedFrom === null) authenticate(ctx.headers, this.credentials);
       if (!leaderMethods.has(method)) return await handler(request, ctx);
       const target = await this.awaitLeader();
       if (target === 'self') return await handler(request, ctx);
@@ -102,7 +106,17 @@ export class V2Server {
     const impl: UntypedServiceImplementation = {};
     for (const method of Object.keys(messagingServiceDefinition())) {
       if (method === 'Telemetry') {
-        impl[method] = (call: ServerDuplexStream<any, any>) => this.telemetry(call, contextFromHeaders(mqHeaders(call.metadata), null, cancelled(call)));
+        impl[method] = (call: ServerDuplexStream<any, any>) => {
+          const ctx = contextFromHeaders(mqHeaders(call.metadata), null, cancelled(call));
+          try {
+            authenticate(ctx.headers, this.credentials);
+          } catch (err) {
+            call.write({ status: { code: (err as BrokerError).v2Code, message: (err as Error).message } });
+            call.end();
+            return;
+          }
+          this.telemetry(call, ctx);
+        };
       } else if (streamingMethods.has(method)) {
         impl[method] = (call: ServerWritableStream<any, any>) => {
           const ctx = contextFromHeaders(mqHeaders(call.metadata), null, cancelled(call));

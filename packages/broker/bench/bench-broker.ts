@@ -196,6 +196,7 @@ async function fixedRate(p: Producer, body: Buffer, rate: number, seconds: numbe
 }
 
 async function endToEnd(p: Producer, endpoint: string, body: Buffer): Promise<{ p50: number; p99: number }> {
+  await p.send({ topic: 'E2eTopic', body: Buffer.from('create the topic') });
   const c = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: `bench-e2e-${Date.now()}`, subscriptions: new Map([['E2eTopic', '*']]), logger: silent, awaitDuration: 5_000 } as never);
   await c.startup();
   const sentAt = new Map<string, number>();

@@ -3,9 +3,11 @@
 // Every write and every apply is reported to the checker as it happens.
 
 import { Raft, MessageType, EntryType, ConfChangeType, decodeConfChange, type HardState, type Message, type Ready, type RaftBugs, type RaftStatus } from '@ledgermq/raft';
+import { AppliedStore } from './applied-store.ts';
 import { assert } from './assert.ts';
 import { electionTicks, heartbeatTicks } from './constants.ts';
 import { entryKey, entryView } from './entry-key.ts';
+import { InvariantViolation } from './errors.ts';
 import type { InvariantChecker } from './invariants.ts';
 import type { Prng } from './prng.ts';
 import type { SimDisk, SimLedger } from './sim-disk.ts';
@@ -36,6 +38,8 @@ export class SimNode {
   ledger: SimLedger | null = null;
   /** The state machine: the key applied at each index. */
   readonly sm = new Map<number, string>();
+  /** Store-like queue offsets assigned at apply (applied-store.ts; next offsets saved in snapshots). */
+  readonly store = new AppliedStore();
   /** Voters as of the last applied entry (part of the state machine, saved in snapshots). */
   smVoters: string[] = [];
   /** Own tick count, the node's only sense of time (check-quorum is judged by it). */
@@ -178,8 +182,13 @@ export class SimNode {
     }
     const term = rd.committed.length > 0 ? raft.status().term : 0;
     for (const e of rd.committed) {
-      this.sm.set(e.index, entryKey(e));
+      const key = entryKey(e);
+      this.sm.set(e.index, key);
       if (e.type === EntryType.ConfChange) this.applyConf(decodeConfChange(e.data));
+      else if (e.type === EntryType.Normal) {
+        const conflict = this.store.apply(e.index, key);
+        if (conflict !== null) throw new InvariantViolation('store-determinism', `${this.id}: ${conflict}`, this.host.now());
+      }
       this.host.checker.onApplied(this.id, entryView(e), term);
     }
     raft.advance(rd);
@@ -190,10 +199,14 @@ export class SimNode {
   private restore(data: Uint8Array | null, voters: readonly string[]): void {
     this.sm.clear();
     this.smVoters = [...voters];
-    if (data === null) return;
-    const pairs = decodeSm(data);
+    if (data === null) {
+      this.store.restore(null);
+      return;
+    }
+    const { pairs, queues } = decodeSm(data);
     this.host.checker.onSnapshotContents(this.id, pairs);
     for (const [i, k] of pairs) this.sm.set(i, k);
+    this.store.restore(queues);
   }
 
   private applyConf(cc: { type: number; node: string }): void {
@@ -210,7 +223,7 @@ export class SimNode {
     const applied = this.host.checker.appliedIndex(this.id);
     const term = ledger.term(applied);
     if (applied < ledger.firstIndex() || term === undefined) return false;
-    const snap = { meta: { index: applied, term, conf: { voters: [...this.smVoters] } }, data: encodeSm(this.sm) };
+    const snap = { meta: { index: applied, term, conf: { voters: [...this.smVoters] } }, data: encodeSm(this.sm, this.store.next) };
     return ledger.saveSnapshotAndTrim(snap);
   }
 
@@ -243,10 +256,17 @@ export class SimNode {
   }
 }
 
-function decodeSm(data: Uint8Array): [number, string][] {
-  return data.length === 0 ? [] : (JSON.parse(new TextDecoder().decode(data)) as [number, string][]);
+interface SmSnapshot {
+  readonly pairs: [number, string][];
+  /** The applied store's next offset per queue. */
+  readonly queues: number[] | null;
 }
 
-function encodeSm(sm: ReadonlyMap<number, string>): Uint8Array {
-  return new TextEncoder().encode(JSON.stringify([...sm]));
+function decodeSm(data: Uint8Array): SmSnapshot {
+  if (data.length === 0) return { pairs: [], queues: null };
+  return JSON.parse(new TextDecoder().decode(data)) as SmSnapshot;
+}
+
+function encodeSm(sm: ReadonlyMap<number, string>, queues: readonly number[]): Uint8Array {
+  return new TextEncoder().encode(JSON.stringify({ pairs: [...sm], queues }));
 }

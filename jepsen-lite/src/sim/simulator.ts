@@ -20,6 +20,7 @@ import { InvariantViolation, SimCrashError } from './errors.ts';
 import { EventQueue } from './event-queue.ts';
 import { describeFault, randomSchedule, type FaultEvent, type Target } from './faults.ts';
 import { InvariantChecker } from './invariants.ts';
+import { compareAppliedStores } from './applied-store.ts';
 import { SimNetwork } from './network.ts';
 import { Prng } from './prng.ts';
 import { profileForBug, profiles, type BugName, type SimProfile } from './profiles.ts';
@@ -567,6 +568,9 @@ class Simulation implements NodeHost {
   private finalChecks(): void {
     const voters = this.finalVoters();
     this.checker.checkAckedOnMajority(voters, (id, index, key) => this.byId(id).sm.get(index) === key);
+    // The store-like applied state: the same (queue, offset) for an index, the same payload at a (queue, offset).
+    const storeConflict = compareAppliedStores(this.nodes.map((n) => [n.id, n.store] as const));
+    if (storeConflict !== null) throw new InvariantViolation('store-determinism', storeConflict, this.nowMs);
     // The state machines themselves: equal on every index both applied.
     const ref = this.nodes[0]!;
     for (const node of this.nodes.slice(1)) {
@@ -590,7 +594,7 @@ class Simulation implements NodeHost {
       violation,
       replay: replayCommand({ seed: this.opts.seed, nodes, bug: this.bug, profile: this.profile.name, steps: this.steps }),
       simulatedMs: this.nowMs,
-      stats: { events: this.events, snapshotsInstalled: this.nodes.reduce((s, n) => s + n.snapshotsInstalled, 0), ...this.counters, ...this.checker.stats, ...this.network.stats },
+      stats: { events: this.events, snapshotsInstalled: this.nodes.reduce((s, n) => s + n.snapshotsInstalled, 0), storeMessages: this.nodes.reduce((s, n) => s + n.store.messages, 0), ...this.counters, ...this.checker.stats, ...this.network.stats },
       schedule: this.schedule,
       trace: [...this.trace],
     };

@@ -33,6 +33,8 @@ export interface NodeConfig {
   readonly heartbeatTicks: number;
   /** `verifyCommitLogOnStart`: check every segment's CRCs at start-up, not only the tail. */
   readonly verifyOnStart: boolean;
+  /** `diskMaxUsedSpaceRatio` (percent): above it, retention deletes old segments by size too. */
+  readonly diskMaxUsedSpaceRatioPercent: number;
 }
 
 export class ConfigError extends Error {
@@ -46,7 +48,7 @@ export class ConfigError extends Error {
 const knownKeys = new Set([
   'brokerClusterName', 'brokerName', 'dLegerGroup', 'dLegerPeers', 'dLegerSelfId', 'storePathRootDir',
   'adminListenPort', 'adminListenHost', 'mappedFileSizeCommitLog', 'fileReservedTime',
-  'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'enableDLegerCommitLog', 'verifyCommitLogOnStart',
+  'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'enableDLegerCommitLog', 'verifyCommitLogOnStart', 'diskMaxUsedSpaceRatio',
 ]);
 
 export function parseProperties(text: string): Map<string, string> {
@@ -77,6 +79,12 @@ function bool(props: Map<string, string>, key: string, fallback: boolean): boole
   throw new ConfigError(`${key} must be true or false, got "${raw}"`);
 }
 
+function percent(props: Map<string, string>, key: string, fallback: number): number {
+  const n = int(props, key, fallback, 1);
+  if (n > 100) throw new ConfigError(`${key} is a percentage (1..100), got ${n}`);
+  return n;
+}
+
 function required(props: Map<string, string>, key: string): string {
   const v = props.get(key);
   if (v === undefined || v === '') throw new ConfigError(`missing required key ${key}`);
@@ -103,6 +111,7 @@ export function configFromProperties(props: Map<string, string>, warn: (msg: str
     electionTicks: int(props, 'raftElectionTicks', electionTicksDefault, 2),
     heartbeatTicks: int(props, 'raftHeartbeatTicks', heartbeatTicksDefault, 1),
     verifyOnStart: bool(props, 'verifyCommitLogOnStart', true),
+    diskMaxUsedSpaceRatioPercent: percent(props, 'diskMaxUsedSpaceRatio', 75),
   };
 }
 
@@ -130,6 +139,7 @@ export function configToProperties(cfg: NodeConfig): string {
     `raftElectionTicks=${cfg.electionTicks}`,
     `raftHeartbeatTicks=${cfg.heartbeatTicks}`,
     `verifyCommitLogOnStart=${cfg.verifyOnStart}`,
+    `diskMaxUsedSpaceRatio=${cfg.diskMaxUsedSpaceRatioPercent}`,
     '',
   ].join('\n');
 }

@@ -63,6 +63,7 @@ export class LocalGroup {
         electionTicks: opts.electionTicks ?? electionTicksDefault,
         heartbeatTicks: heartbeatTicksDefault,
         verifyOnStart: true,
+        diskMaxUsedSpaceRatioPercent: 75,
       };
       const configFile = path.join(dataDir, 'node.conf');
       writeFileSync(configFile, configToProperties(config));

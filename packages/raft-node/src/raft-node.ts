@@ -5,7 +5,7 @@
 // What an acknowledged proposal means: its entry is fsynced on a quorum (the leader counts
 // its own copy only after its own fsync returned), committed, and applied on this node.
 
-import { mkdirSync } from 'node:fs';
+import { mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
 import { Raft, type ConfChange, type HardState, type Ready, type RaftStatus } from '@ledgermq/raft';
@@ -215,6 +215,11 @@ export class RaftNode {
     };
   }
 
+  /** The state machine's replica digest (flushes it first), or null when it has none. */
+  stateDigest(): Promise<Record<string, unknown>> | null {
+    return this.sm.digest?.() ?? null;
+  }
+
   checksums(): { segments: ReturnType<Ledger['segmentChecksums']>; state: Record<string, unknown> } {
     return { segments: this.ledger.segmentChecksums(), state: this.sm.summary() };
   }
@@ -362,11 +367,29 @@ export class RaftNode {
     const loc = this.ledger.location(applied);
     const conf = this.sm.conf() ?? { voters: this.peerBook.initialVoters() };
     this.ledger.saveSnapshot({ meta: { index: applied, term, conf }, data: this.sm.snapshot() }, loc.pos + loc.size);
-    const { deletedSegments } = this.ledger.applyRetention({ nowMs: Date.now(), maxAgeMs: this.cfg.retentionMaxAgeMs });
+    const { deletedSegments } = this.ledger.applyRetention({ nowMs: Date.now(), maxAgeMs: this.cfg.retentionMaxAgeMs, bytesMax: this.diskBudgetBytes() });
     if (deletedSegments > 0) {
       this.log.info({ deletedSegments, firstIndex: this.ledger.firstIndex() }, 'retention deleted segments');
       this.sm.logTruncated?.(this.ledger.location(this.ledger.firstIndex()).pos);
     }
+  }
+
+  /**
+   * diskMaxUsedSpaceRatio: when the data disk is fuller than the ratio, the log may keep only
+   * what fits under it (oldest sealed segments go first). Undefined when the disk has room.
+   */
+  private diskBudgetBytes(): number | undefined {
+    let fs: { blocks: number; bfree: number; bsize: number };
+    try {
+      fs = statfsSync(this.cfg.dataDir);
+    } catch {
+      return undefined;
+    }
+    const total = fs.blocks * fs.bsize;
+    const used = total - fs.bfree * fs.bsize;
+    const allowed = (this.cfg.diskMaxUsedSpaceRatioPercent / 100) * total;
+    if (used <= allowed) return undefined;
+    return Math.max(0, this.ledger.status().bytes - (used - allowed));
   }
 
   /** After retention or a snapshot install, the state machine may be older than the log's start. */

@@ -23,4 +23,9 @@ export interface StateMachine {
   close?(): Promise<void>;
   /** Retention deleted the log before `firstPos` (the state machine drops what pointed there). */
   logTruncated?(firstPos: number): void;
+  /**
+   * A digest of the applied state for comparing replicas byte for byte (admin StateDigest):
+   * JSON-serialisable, equal on nodes that applied the same log, node-specific parts left out.
+   */
+  digest?(): Promise<Record<string, unknown>>;
 }

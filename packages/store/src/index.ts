@@ -2,6 +2,7 @@
 // (ConsumeQueues, message index, metadata) and the entry bodies the broker proposes.
 
 export { StoreStateMachine, type StoreOptions } from './store-state-machine.ts';
+export { type StoreDigest, type QueueDigest, type FileDigest, type DbDigest, type PartDigest, nodeSpecificKeys } from './store-digest.ts';
 export { MessageReader, ReadStatus, type ReadResult, type ReadOptions, type QueueMessage, type StoreLog } from './message-reader.ts';
 export { type ApplyResult, type AppliedMessage, RejectReason, CommandOutcome } from './apply-results.ts';
 

@@ -33,6 +33,7 @@ import { Metadata, encodeMetaValue } from './metadata.ts';
 import { readRestoreMarker, removeRestoreMarker, writeRestoreMarker } from './restore-marker.ts';
 import { type DbOp, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
 import { decodeStoreSnapshot, encodeStoreSnapshot } from './store-snapshot.ts';
+import { digestDb, digestQueues, type StoreDigest } from './store-digest.ts';
 
 export interface StoreOptions {
   readonly dir: string;
@@ -195,6 +196,26 @@ export class StoreStateMachine implements StateMachine {
     };
   }
 
+  /**
+   * A digest of the durable state for comparing replicas (store-digest.ts says what it covers
+   * and what is node-specific). Flushes first, then digests that checkpoint while holding the
+   * flush chain, so no other checkpoint lands in between; entries applied meanwhile are not in it.
+   */
+  digest(): Promise<StoreDigest> {
+    this.checkUsable();
+    const run = this.flushChain.then(async (): Promise<StoreDigest> => {
+      await this.flushOnce();
+      // Synchronous until the LevelDB iterator exists: no apply or retention interleaves.
+      const cut = this.durable;
+      const queues = digestQueues(path.join(this.opts.dir, 'consumequeue'), cut.queues, this.perFile);
+      const lastApplied = this.applied;
+      const db = await digestDb(this.db);
+      return { appliedIndex: cut.applied, lastApplied, voters: cut.voters, queues, db };
+    });
+    this.flushChain = run.then(() => {}, () => {});
+    return run;
+  }
+
   // ---- the rest of the public API ----------------------------------------------------
 
   /** The durable checkpoint (see the header comment). Concurrent calls are serialised. */
@@ -301,8 +322,10 @@ export class StoreStateMachine implements StateMachine {
     for (const [k, v] of layer.changes) {
       ops.push(v === null ? { type: 'del', key: metaPrefix + k } : { type: 'put', key: metaPrefix + k, value: encodeMetaValue(v) });
     }
-    ops.push(...this.index.beginFlush());
-    ops.push(...checkpointOps(this.durable, to));
+    // Not push(...xs): a second of applies buffers hundreds of thousands of index puts, more
+    // arguments than a call can take (RangeError: Maximum call stack size exceeded).
+    for (const op of this.index.beginFlush()) ops.push(op);
+    for (const op of checkpointOps(this.durable, to)) ops.push(op);
     return ops;
   }
 

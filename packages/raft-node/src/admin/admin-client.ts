@@ -42,6 +42,11 @@ export class AdminClient {
     return this.unaryJson('checksums', {}, deadlineMs);
   }
 
+  /** The state machine's digest (flushed first), to compare replicas; see StateMachine.digest. */
+  stateDigest(deadlineMs = 10_000): Promise<any> {
+    return this.unaryJson('stateDigest', {}, deadlineMs);
+  }
+
   transferLeader(to: string, deadlineMs = 2_000): Promise<any> {
     return this.unaryJson('transferLeader', { to }, deadlineMs);
   }

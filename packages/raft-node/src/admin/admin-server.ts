@@ -28,6 +28,17 @@ export class AdminServer {
       propose: (call: grpc.ServerDuplexStream<ProposeRequest, ProposeResponse>) => this.propose(call),
       status: this.json(() => this.node.status()),
       checksums: this.json(() => this.node.checksums()),
+      stateDigest: ((_call, cb) => {
+        const digest = this.node.stateDigest();
+        if (digest === null) {
+          cb({ code: grpc.status.FAILED_PRECONDITION, details: 'this state machine has no digest' });
+          return;
+        }
+        digest.then(
+          (d) => cb(null, { json: JSON.stringify(d) }),
+          (err: Error) => cb({ code: grpc.status.FAILED_PRECONDITION, details: `${err.name}: ${err.message}` }),
+        );
+      }) satisfies Unary,
       transferLeader: this.json((req: { to: string }) => {
         this.node.transferLeader(req.to);
         return { ok: true };
@@ -45,6 +56,14 @@ export class AdminServer {
         );
       }) satisfies Unary,
     });
+  }
+
+  /**
+   * Serves another service on this endpoint (the broker's admin service beside RaftAdmin).
+   * Call before listen().
+   */
+  addService(definition: grpc.ServiceDefinition, implementation: grpc.UntypedServiceImplementation): void {
+    this.server.addService(definition, implementation);
   }
 
   async listen(host: string, port: number): Promise<number> {
@@ -104,6 +123,7 @@ export class AdminServer {
     call.on('error', (err) => this.log.debug({ err }, 'propose stream error'));
   }
 }
+
 
 function errorCode(err: Error & { code?: string }): string {
   switch (err.name) {

@@ -202,9 +202,10 @@ async function endToEnd(p: Producer, endpoint: string, body: Buffer): Promise<{ 
   const sentAt = new Map<string, number>();
   const lat: number[] = [];
   const count = 500;
+  let sending = true;
   const receiving = (async () => {
     const deadline = Date.now() + 60_000;
-    while (lat.length < count && Date.now() < deadline) {
+    while ((sending || lat.length < sentAt.size) && Date.now() < deadline) {
       for (const m of await c.receive(32, 30_000)) {
         const t = sentAt.get(m.body.toString());
         if (t !== undefined) lat.push(performance.now() - t);
@@ -215,9 +216,10 @@ async function endToEnd(p: Producer, endpoint: string, body: Buffer): Promise<{ 
   for (let i = 0; i < count; i++) {
     const b = `e2e-${i}-${body.length}`;
     sentAt.set(b, performance.now());
-    await p.send({ topic: 'E2eTopic', body: Buffer.from(b) });
+    await p.send({ topic: 'E2eTopic', body: Buffer.from(b) }).catch(() => sentAt.delete(b));
     await new Promise((r) => setTimeout(r, 2));
   }
+  sending = false;
   await receiving;
   await c.shutdown().catch(() => {});
   return quantiles(lat);

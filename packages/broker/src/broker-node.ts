@@ -25,6 +25,8 @@ import { storePort, storeStateMachine } from './store-adapter.ts';
 import type { QueueMessage, StorePort } from './store-port.ts';
 import { makeHandlers } from './v2/handlers.ts';
 import { TelemetryHub } from './v2/telemetry.ts';
+import { nodeOperations, operationsMetrics, type NodeOperations } from './admin/node-operations.ts';
+import { instrumentHandlers } from './metrics/v2-instrument.ts';
 import { streamingMethods, V2Server } from './v2/v2-server.ts';
 
 /** How often a leader checks which peers it has not heard from. */
@@ -44,6 +46,8 @@ export class BrokerNode {
   private readonly intervals: NodeJS.Timeout[] = [];
   private stopped = false;
   private lastTerm = -1;
+  /** Metrics endpoint and broker admin service (admin/node-operations.ts). */
+  private operations: NodeOperations | null = null;
 
   private constructor(
     readonly cfg: BrokerConfig,
@@ -66,6 +70,7 @@ export class BrokerNode {
     const ledger = openNodeLedger(cfg.node, log);
     const store = await StoreStateMachine.open({ dir: path.join(cfg.node.dataDir, 'store'), log: ledger });
     const port = storePort(store);
+    const metrics = operationsMetrics(cfg, store);
     const arrivals = new Arrivals();
     store.onApplied((r) => {
       if (r.type === 'messages') arrivals.notify(r.topic);
@@ -84,6 +89,7 @@ export class BrokerNode {
       logger: log,
       stateMachine: storeStateMachine(store),
       ledger,
+      onFsync: (seconds) => metrics.observeFsyncSeconds(seconds),
       extraServices: [{ definition: forwardServiceDefinition(), implementation: forwardImpl }],
     });
     const raft = node;
@@ -138,13 +144,21 @@ export class BrokerNode {
         await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
       },
     });
-    v2 = new V2Server(handlers, (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft) }, forward, log.child({ component: 'v2' }));
+    v2 = new V2Server(instrumentHandlers(handlers, metrics), (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft) }, forward, log.child({ component: 'v2' }), cfg.credentials);
     const admin = new AdminServer(raft, log.child({ component: 'admin' }), checkProposal);
     const registrar = cfg.namesrvAddrs.length > 0
       ? new NamesrvRegistrar({ addresses: cfg.namesrvAddrs, intervalMs: cfg.registerIntervalMs, registration: () => registration(cfg, raft, store), logger: log.child({ component: 'namesrv' }) })
       : null;
+    const ops = nodeOperations({
+      cfg, log, raft, store, ledger, admin, metrics,
+      inflight: (g, t) => receive.inflight(g, t),
+      forgetQueue: (g, t, q) => receive.forget(g, t, q),
+      adminAddressOf: (id) => adminAddressOf(pool, cfg.brokerName, id),
+    });
     const b = new BrokerNode(cfg, log, raft, store, port, v2, admin, receive, telemetry, registrar, pool, forward, timers, transactions);
+    b.operations = ops;
     await b.listen();
+    await ops.start();
     return b;
   }
 
@@ -218,6 +232,7 @@ export class BrokerNode {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.intervals) clearInterval(t);
+    await this.operations?.close();
     this.telemetry.closeAll();
     await this.registrar?.stop();
     await this.v2.close();
@@ -317,4 +332,17 @@ function routeSource(cfg: BrokerConfig, pool: NamesrvPool | null): RouteSource {
       return [];
     },
   };
+}
+
+/** A node's admin endpoint as the NameServers list it ('' when none answers or lists it). */
+async function adminAddressOf(pool: NamesrvPool | null, brokerName: string, nodeId: string): Promise<string> {
+  if (pool === null) return '';
+  try {
+    for (const c of await pool.clusterInfo()) {
+      for (const g of c.groups) if (g.brokerName === brokerName) return g.nodes.find((n) => n.nodeId === nodeId)?.adminAddress ?? '';
+    }
+  } catch {
+    /* no NameServer reachable */
+  }
+  return '';
 }

@@ -7,7 +7,7 @@ import { healthCommand } from './health-command.ts';
 import { parseStartArgs, startCommand, startUsage } from './start-command.ts';
 import { UsageError } from './usage-error.ts';
 
-const usage = `usage: ledgermq <command> [options]
+const usage = (adminUsage: string) => `usage: ledgermq <command> [options]
 
 commands:
   ${startUsage}
@@ -20,7 +20,9 @@ commands:
       (or the NameServer answers); the container health / readiness probe
   help
       this text
-`;
+
+admin commands (mqadmin's names and flags; -n defaults to $NAMESRV_ADDR or 127.0.0.1:9876):
+${adminUsage}`;
 
 async function main(argv: string[]): Promise<number> {
   const [command, ...rest] = argv;
@@ -36,13 +38,18 @@ async function main(argv: string[]): Promise<number> {
     case 'help':
     case '--help':
     case '-h':
-      process.stdout.write(usage);
+      process.stdout.write(usage((await import('./commands/index.ts')).adminUsage()));
       return 0;
     case undefined:
-      process.stderr.write(usage);
+      process.stderr.write(usage((await import('./commands/index.ts')).adminUsage()));
       return 2;
-    default:
+    default: {
+      // Loaded only for admin commands: the broker node's own commands start faster without it.
+      const { findCommand, runAdminCommand } = await import('./commands/index.ts');
+      const admin = findCommand(command);
+      if (admin !== undefined) return runAdminCommand(admin, rest);
       throw new UsageError(`unknown command "${command}"`);
+    }
   }
 }
 

@@ -34,6 +34,8 @@ export interface RaftNodeDeps {
    * as the broker's store, needs it before the node exists): see openNodeLedger().
    */
   readonly ledger?: Ledger;
+  /** Hears the duration of every group-commit fsync of the log (metrics). */
+  readonly onFsync?: (seconds: number) => void;
   /** Served on the peer port beside the Raft stream (the broker's forwarding service). */
   readonly extraServices?: GrpcTransportOptions['extraServices'];
 }
@@ -63,6 +65,7 @@ export class RaftNode {
   private stopped = false;
   private lastCheckpointApplied = 0;
   private readonly sm: StateMachine;
+  private readonly onFsync: ((seconds: number) => void) | undefined;
   private readonly log: Logger;
   private leaderSince: { leader: string | null; term: number } = { leader: null, term: 0 };
   private electionsObserved = 0;
@@ -78,6 +81,7 @@ export class RaftNode {
   ) {
     this.log = deps.logger;
     this.sm = deps.stateMachine;
+    this.onFsync = deps.onFsync;
     this.peerBook = PeerBook.open(cfg.dataDir, parsePeers(cfg.peers));
     assert(this.peerBook.has(cfg.selfId), `self id ${cfg.selfId} is not in dLegerPeers`);
     this.ledger = deps.ledger ?? openNodeLedger(cfg, this.log);
@@ -326,10 +330,12 @@ export class RaftNode {
   private startSync(): void {
     this.syncing = true;
     this.syncWanted = false;
+    const started = process.hrtime.bigint();
     this.ledger.syncAsync().then(
       ({ index, term }) => {
         this.syncing = false;
         this.fsyncs += 1;
+        this.onFsync?.(Number(process.hrtime.bigint() - started) / 1e9);
         if (this.stopped) return;
         this.guard(() => {
           this.raft.persisted(index, term);

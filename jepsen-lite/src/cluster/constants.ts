@@ -1,0 +1,61 @@
+// Constants of the cluster tier, units last in names.
+
+/** Every listener and every connection of the harness stays on loopback. */
+export const loopbackHost = '127.0.0.1';
+
+// --- TCP proxy
+/** Connections one proxy holds at once; more are refused (closed on accept). */
+export const proxyConnectionsMax = 256;
+/** Bytes a delayed direction may hold; beyond it the connection is closed (bounded memory). */
+export const proxyDelayQueueBytesMax = 8 * 1024 * 1024;
+/** Default added latency of the `delay` fault and its jitter. */
+export const delayFaultMsDefault = 60;
+export const delayFaultJitterMsDefault = 40;
+/** Per forwarded chunk, the chance that the `loss` fault closes the connection. */
+export const lossFaultCloseProbabilityDefault = 0.02;
+
+// --- cluster
+export const raftTickMsDefault = 50;
+export const raftElectionTicksDefault = 10;
+export const clusterStartTimeoutMs = 60_000;
+export const leaderWaitTimeoutMs = 30_000;
+/** One queue per topic: the official client does not expose a delivered message's queue id. */
+export const topicQueueCount = 1;
+
+// --- workload
+export const topicQueue = 'JepsenQueue';
+export const topicFifo = 'JepsenFifo';
+export const consumerGroupQueue = 'jepsen-queue-consumers';
+export const consumerGroupFifo = 'jepsen-fifo-consumers';
+/** Sequential sending lanes (history processes) per node. */
+export const producerLanesPerNode = 2;
+/** One consumer per node. */
+export const consumerBatchMax = 16;
+export const consumerInvisibleMs = 5_000;
+export const consumerLongPollMs = 1_000;
+/** Bound on one client call; beyond it the op is recorded as `info` (unknown outcome). */
+export const opTimeoutMs = 8_000;
+export const clientRequestTimeoutMs = 3_000;
+export const clientStartupTimeoutMs = 20_000;
+export const clientShutdownTimeoutMs = 3_000;
+/** After an error a lane waits this long before its next op (no hot loop against a dead node). */
+export const errorBackoffMs = 100;
+/** Hard cap on ops per lane in one run, whatever the rate and time. */
+export const laneOpsMax = 100_000;
+
+// --- schedule
+export const warmupMs = 3_000;
+export const faultDurationMsDefault = 5_000;
+export const calmDurationMsDefault = 5_000;
+/** `kill-all` heals sooner: nothing works while it lasts. */
+export const killAllDurationMs = 3_000;
+
+// --- drain
+export const drainTimeoutMsDefault = 45_000;
+/** The drain ends once every acknowledged value was read and this many empty receive rounds passed. */
+export const drainQuietRounds = 2;
+
+// --- history / report
+export const historyOpsMax = 2_000_000;
+export const timelineBucketMs = 1_000;
+export const reportListMax = 50;

@@ -1,0 +1,172 @@
+// The runner: fresh cluster, workload, seeded fault schedule, heal, restart every node, drain,
+// check, report. `runJepsen` is the in-process entry (tests); main.ts is the command line.
+
+import { copyFileSync, existsSync, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { CommandKind, encodeCommand, groupConfig } from '@ledgermq/store';
+import { checkAll, unavailabilityWindows, type CheckResult, type FaultWindow } from './checkers.ts';
+import { brokerName, JepsenCluster } from './cluster.ts';
+import { consumerGroupFifo, consumerGroupQueue, drainQuietRounds, drainTimeoutMsDefault, topicFifo, topicQueue } from './constants.ts';
+import { UsageError } from './errors.ts';
+import { applyFault, planSchedule, type FaultName, type PlannedFault } from './faults.ts';
+import { HistoryRecorder, type FaultRecord, type LeaderMark } from './history.ts';
+import { SeededRandom } from './prng.ts';
+import { renderText, writeBundle, type RunSummary } from './report.ts';
+import { ClientLog, Workload, type WorkloadName } from './workload.ts';
+
+export interface RunOptions {
+  readonly workload: WorkloadName;
+  readonly faults: readonly FaultName[];
+  readonly timeS: number;
+  readonly rate: number;
+  readonly seed: number;
+  readonly nodes: 3 | 5;
+  readonly outDir?: string;
+  readonly drainTimeoutMs?: number;
+  readonly log?: (line: string) => void;
+}
+
+export interface RunResult {
+  readonly pass: boolean;
+  readonly outDir: string;
+  readonly checks: readonly CheckResult[];
+  readonly windows: readonly FaultWindow[];
+  readonly faults: readonly FaultRecord[];
+  readonly schedule: readonly PlannedFault[];
+  readonly text: string;
+  readonly summary: RunSummary;
+}
+
+export const jepsenOutRoot = fileURLToPath(new URL('../../out/', import.meta.url));
+
+export function commandLine(o: RunOptions): string {
+  return `npm run jepsen -- --workload ${o.workload} --fault ${o.faults.join(',')} --time ${o.timeS} --rate ${o.rate} --seed ${o.seed} --nodes ${o.nodes}`;
+}
+
+export function validateOptions(o: RunOptions): void {
+  if (o.workload !== 'queue' && o.workload !== 'fifo') throw new UsageError(`--workload must be queue or fifo, got ${String(o.workload)}`);
+  if (!(o.timeS >= 5 && o.timeS <= 3_600)) throw new UsageError(`--time must be in 5..3600 s, got ${o.timeS}`);
+  if (!(o.rate >= 1 && o.rate <= 2_000)) throw new UsageError(`--rate must be in 1..2000 per second, got ${o.rate}`);
+  if (!Number.isSafeInteger(o.seed) || o.seed < 0) throw new UsageError(`--seed must be a non-negative integer, got ${o.seed}`);
+  if (o.nodes !== 3 && o.nodes !== 5) throw new UsageError(`--nodes must be 3 or 5, got ${String(o.nodes)}`);
+  if (o.faults.length === 0) throw new UsageError('--fault: at least one fault');
+}
+
+function sleep(ms: number): Promise<void> {
+  return new Promise((r) => setTimeout(r, ms));
+}
+
+export async function runJepsen(o: RunOptions): Promise<RunResult> {
+  validateOptions(o);
+  const log = o.log ?? ((l: string) => process.stderr.write(`${l}\n`));
+  const wallStart = Date.now();
+  const outDir = path.resolve(o.outDir ?? path.join(jepsenOutRoot, `${new Date().toISOString().replace(/[:.]/g, '-')}-${o.faults.join('+')}-s${o.seed}`));
+  mkdirSync(outDir, { recursive: true });
+  const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ledgermq-jepsen-'));
+  const timeMs = o.timeS * 1000;
+  const schedule = planSchedule({ faults: o.faults, timeMs, seed: o.seed });
+  const cluster = await JepsenCluster.create({ dataDir, nodes: o.nodes, random: (() => { const r = new SeededRandom(o.seed ^ 0x5a5a); return () => r.next(); })() });
+  const clientLog = new ClientLog();
+  const faults: FaultRecord[] = [];
+  const phases: FaultRecord[] = [];
+  const leaders: LeaderMark[] = [];
+  const history = new HistoryRecorder(Date.now());
+  let workload: Workload | null = null;
+  let pollLeaders = true;
+  let leaderPoll: Promise<void> = Promise.resolve();
+  try {
+    log(`jepsen: starting ${o.nodes}-node cluster in ${dataDir}`);
+    await cluster.start();
+    const fifo = o.workload === 'fifo';
+    const topic = fifo ? topicFifo : topicQueue;
+    const consumerGroup = fifo ? consumerGroupFifo : consumerGroupQueue;
+    if (fifo) {
+      const leader = await cluster.leader();
+      await cluster.node(leader!).admin.propose([Buffer.from(encodeCommand({ kind: CommandKind.GroupCreate, group: groupConfig(consumerGroup, { fifo: true }) }))]);
+    }
+    const endpoints = new Map(cluster.nodeIds.map((id) => [id, cluster.v2Endpoint(id)] as const));
+    workload = new Workload({ workload: o.workload, topic, consumerGroup, endpoints, rate: o.rate, history, log: clientLog });
+    await workload.startClients();
+    history.startClock(); // time 0 = the workload's start
+    log(`jepsen: clients up; workload ${o.workload} for ${o.timeS} s, schedule: ${schedule.map((f) => `${f.name}@${f.atMs}ms/${f.durationMs}ms`).join(' ') || 'none'}`);
+    const h = history;
+    leaderPoll = (async () => {
+      let last: string | null | undefined;
+      for (let i = 0; i < 100_000 && pollLeaders; i++) {
+        const st = await cluster.statuses().catch(() => new Map());
+        const leader = [...st.values()].find((s) => s.role === 'leader');
+        const id = leader ? String(leader.id).split('/').pop()! : null;
+        if (id !== last) {
+          leaders.push({ time: h.now(), leader: id, term: leader ? Number(leader.term) : 0 });
+          last = id;
+        }
+        await sleep(200);
+      }
+    })();
+    workload.startConsuming();
+    workload.startProducing(timeMs);
+    for (const f of schedule) {
+      const wait = f.atMs - h.now();
+      if (wait > 0) await sleep(wait);
+      const start = h.now();
+      const applied = await applyFault(cluster, f);
+      log(`jepsen: ${start} ms ${f.name}: ${applied.detail}`);
+      await sleep(Math.max(0, start + f.durationMs - h.now()));
+      await applied.heal();
+      const end = h.now();
+      faults.push({ name: f.name, start, end, targets: applied.targets, detail: applied.detail });
+      log(`jepsen: ${end} ms healed ${f.name}`);
+    }
+    const rest = timeMs - h.now();
+    if (rest > 0) await sleep(rest);
+    await workload.stopProducing();
+    // Final heal (belt and braces), then kill -9 and restart every node.
+    const healAt = h.now();
+    cluster.healAll();
+    await cluster.restartAll();
+    phases.push({ name: 'restart-all', start: healAt, end: h.now(), targets: cluster.nodeIds, detail: 'heal, kill -9 every node, start every node, wait for a leader' });
+    log(`jepsen: ${h.now()} ms every node restarted; draining`);
+    const drainStart = h.now();
+    const drainDeadline = drainStart + (o.drainTimeoutMs ?? drainTimeoutMsDefault);
+    workload.resetQuiet();
+    for (let i = 0; i < 10_000 && h.now() < drainDeadline; i++) {
+      const allAckedRead = [...workload.ackedValues].every((v) => workload!.readValues.has(v));
+      if (allAckedRead && workload.quiet(drainQuietRounds)) break;
+      await sleep(200);
+    }
+    phases.push({ name: 'drain', start: drainStart, end: h.now(), targets: [], detail: `until every acknowledged value was read and ${drainQuietRounds} empty receives per consumer, or ${o.drainTimeoutMs ?? drainTimeoutMsDefault} ms` });
+    await workload.stopConsuming();
+  } finally {
+    pollLeaders = false;
+    await leaderPoll;
+    if (workload !== null) await workload.shutdown();
+    const logs = cluster.logFiles();
+    await cluster.close().catch(() => undefined);
+    const logDir = path.join(outDir, 'logs');
+    mkdirSync(logDir, { recursive: true });
+    for (const [id, file] of Object.entries(logs)) if (existsSync(file)) copyFileSync(file, path.join(logDir, `${id.replace('/', '-')}.log`));
+    rmSync(dataDir, { recursive: true, force: true });
+  }
+  const ops = history.ops;
+  const checks = checkAll(ops, faults, { fifo: o.workload === 'fifo' });
+  const windows = unavailabilityWindows(ops, faults);
+  const pass = checks.every((c) => c.pass);
+  const summary: RunSummary = {
+    workload: o.workload,
+    faults: o.faults,
+    seed: o.seed,
+    nodes: o.nodes,
+    timeS: o.timeS,
+    rate: o.rate,
+    command: commandLine(o),
+    pass,
+    checks,
+    windows,
+    opsRecorded: ops.length,
+    durationMs: Date.now() - wallStart,
+  };
+  writeBundle(outDir, { summary, ops, faults, phases, leaders, config: { ...o, log: undefined, brokerName, schedule }, clientLog: clientLog.lines });
+  return { pass, outDir, checks, windows, faults, schedule, text: renderText(summary), summary };
+}

@@ -1,0 +1,7 @@
+// Prometheus metrics of one broker node.
+
+export { BrokerMetrics, type MetricsSources, type RaftView, type ConsumerGauge } from './broker-metrics.ts';
+export { MetricsServer } from './metrics-server.ts';
+export { instrumentHandlers } from './v2-instrument.ts';
+export { TrafficMeter, rateWindowsSeconds } from './traffic-meter.ts';
+export { metricNames, nodeLabels, type NodeLabels } from './metric-names.ts';

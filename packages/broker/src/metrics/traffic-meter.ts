@@ -1,0 +1,99 @@
+// Message rates for the broker runtime table (RocketMQ's putTps / getTransferredTps over 10 s,
+// 60 s and 600 s) and the since-boot totals with their midnight snapshots
+// (msgPutTotalTodayNow / TodayMorning / YesterdayMorning). Counting is two array increments;
+// rates are computed when asked.
+
+/** Longest rate window, in seconds (RocketMQ's third TPS figure). */
+export const rateWindowSecondsMax = 600;
+export const rateWindowsSeconds = [10, 60, 600] as const;
+
+const slots = rateWindowSecondsMax + 1;
+
+class PerSecond {
+  private readonly counts = new Float64Array(slots);
+  private readonly seconds = new Float64Array(slots).fill(-1);
+  total = 0;
+
+  add(n: number, nowMs: number): void {
+    const s = Math.floor(nowMs / 1000);
+    const at = s % slots;
+    if (this.seconds[at] !== s) {
+      this.seconds[at] = s;
+      this.counts[at] = 0;
+    }
+    this.counts[at] += n;
+    this.total += n;
+  }
+
+  /** Per-second average over the last `windowSeconds` complete seconds. */
+  rate(windowSeconds: number, nowMs: number): number {
+    const now = Math.floor(nowMs / 1000);
+    let sum = 0;
+    for (let s = now - windowSeconds; s < now; s++) {
+      const at = ((s % slots) + slots) % slots;
+      if (this.seconds[at] === s) sum += this.counts[at];
+    }
+    return sum / windowSeconds;
+  }
+}
+
+export interface TotalsSnapshot {
+  readonly put: number;
+  readonly get: number;
+}
+
+export class TrafficMeter {
+  private readonly put = new PerSecond();
+  private readonly get = new PerSecond();
+  private day: string;
+  private todayMorning: TotalsSnapshot = { put: 0, get: 0 };
+  private yesterdayMorning: TotalsSnapshot = { put: 0, get: 0 };
+
+  constructor(private readonly nowMs: () => number = Date.now) {
+    this.day = localDay(this.nowMs());
+  }
+
+  /** Messages stored (counted on the leader when applied). */
+  addPut(messages: number): void {
+    const now = this.nowMs();
+    this.rollDay(now);
+    this.put.add(messages, now);
+  }
+
+  /** Messages handed to consumers. */
+  addGet(messages: number): void {
+    const now = this.nowMs();
+    this.rollDay(now);
+    this.get.add(messages, now);
+  }
+
+  /** "r10 r60 r600", RocketMQ's format for putTps / getTransferredTps. */
+  tps(kind: 'put' | 'get'): string {
+    const now = this.nowMs();
+    const m = kind === 'put' ? this.put : this.get;
+    return rateWindowsSeconds.map((w) => m.rate(w, now).toFixed(2)).join(' ');
+  }
+
+  /** Per-second average over the last `windowSeconds` (<= 600). */
+  rate(kind: 'put' | 'get', windowSeconds: number): number {
+    return (kind === 'put' ? this.put : this.get).rate(Math.min(windowSeconds, rateWindowSecondsMax), this.nowMs());
+  }
+
+  totals(): { now: TotalsSnapshot; todayMorning: TotalsSnapshot; yesterdayMorning: TotalsSnapshot } {
+    this.rollDay(this.nowMs());
+    return { now: { put: this.put.total, get: this.get.total }, todayMorning: this.todayMorning, yesterdayMorning: this.yesterdayMorning };
+  }
+
+  private rollDay(nowMs: number): void {
+    const d = localDay(nowMs);
+    if (d === this.day) return;
+    this.day = d;
+    this.yesterdayMorning = this.todayMorning;
+    this.todayMorning = { put: this.put.total, get: this.get.total };
+  }
+}
+
+function localDay(ms: number): string {
+  const d = new Date(ms);
+  return `${d.getFullYear()}-${d.getMonth()}-${d.getDate()}`;
+}

@@ -1,0 +1,142 @@
+// Black-box: a NameServer and a three-node broker group as real processes (LocalCluster), driven
+// through the real `ledgermq` CLI as a child process; then each node's /metrics scraped.
+
+import { spawn } from 'node:child_process';
+import { existsSync } from 'node:fs';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { NamesrvClient } from '@ledgermq/namesrv';
+import { brokerMainPath, LocalCluster } from '@ledgermq/broker/local';
+import { tmpDir } from './support/tmp-dir.ts';
+import { waitFor } from './support/wait.ts';
+
+const cliMain = 'packages/cli/src/main.ts';
+const topic = 'CliTopic';
+const group = 'CliGroup';
+
+function cli(args: string[], timeoutMs = 30_000): Promise<{ code: number | null; stdout: string; stderr: string }> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', cliMain, ...args], { stdio: ['ignore', 'pipe', 'pipe'] });
+    let stdout = '';
+    let stderr = '';
+    child.stdout.setEncoding('utf8').on('data', (c: string) => (stdout += c));
+    child.stderr.setEncoding('utf8').on('data', (c: string) => (stderr += c));
+    const timer = setTimeout(() => {
+      child.kill('SIGKILL');
+      reject(new Error(`ledgermq ${args.join(' ')} did not exit within ${timeoutMs} ms`));
+    }, timeoutMs);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      resolve({ code, stdout, stderr });
+    });
+  });
+}
+
+async function ok(args: string[]): Promise<string> {
+  const r = await cli(args);
+  if (r.code !== 0) throw new Error(`ledgermq ${args.join(' ')} exited ${r.code}: ${r.stderr}${r.stdout}`);
+  return r.stdout;
+}
+
+function sample(text: string, name: string, labels: Record<string, string> = {}): number {
+  let sum = 0;
+  let seen = false;
+  for (const line of text.split('\n')) {
+    if (!line.startsWith(`${name}{`) && !line.startsWith(`${name} `)) continue;
+    if (!Object.entries(labels).every(([k, v]) => line.includes(`${k}="${v}"`))) continue;
+    sum += Number(line.slice(line.lastIndexOf(' ') + 1));
+    seen = true;
+  }
+  return seen ? sum : NaN;
+}
+
+describe.skipIf(!existsSync(brokerMainPath))('the ledgermq admin CLI against a real broker group', () => {
+  let cluster: LocalCluster;
+  let cleanup: () => void;
+  let n: string;
+  let namesrv: NamesrvClient;
+
+  beforeAll(async () => {
+    const t = tmpDir('cli-admin');
+    cleanup = t.cleanup;
+    cluster = await LocalCluster.create({ dataDir: t.dir, ports: 'auto', tickMs: 20, electionTicks: 10, extraProps: { registerNameServerPeriod: '500' } });
+    cluster.startAll();
+    await cluster.waitForNamesrvs(30_000);
+    await cluster.waitForLeader('broker-a', { timeoutMs: 30_000 });
+    n = cluster.namesrvAddr();
+    namesrv = new NamesrvClient(n, { timeoutMs: 2_000 });
+    await waitFor('all three nodes registered with a leader', async () => {
+      const g = (await namesrv.clusterInfo())[0]?.groups[0];
+      return g !== undefined && g.nodes.length === 3 && g.nodes.some((x) => x.brokerId === 0);
+    }, 30_000, 100);
+  }, 90_000);
+
+  afterAll(async () => {
+    namesrv?.close();
+    await cluster?.close();
+    cleanup?.();
+  });
+
+  async function scrapeAll(): Promise<string[]> {
+    return Promise.all(cluster.brokers.map(async (b) => (await fetch(`http://127.0.0.1:${b.plan.metricsPort}/metrics`)).text()));
+  }
+
+  it('clusterList, updateTopic, topicList, sendMessage, consumerProgress, queryMsgByKey, raftStatus, transferLeader and /metrics', async () => {
+    const [list, bad] = await Promise.all([ok(['clusterList', '-n', n]), cli(['consumerProgress', '-n', n])]);
+    expect(list.split('\n')[0]).toMatch(/^#Cluster Name\s+#Broker Name\s+#BID\s+#Addr\s+#Version\s+#InTPS\(LOAD\)\s+#OutTPS\(LOAD\)/);
+    expect(list).toMatch(/DefaultCluster\s+broker-a\s+0\s+127\.0\.0\.1:\d+\s+LedgerMQ/);
+    // A follower the leader has not heard from yet is left out of the NameServer's view for a moment.
+    expect(list.trim().split('\n').length, list).toBeGreaterThanOrEqual(3);
+    expect(bad.code).toBe(2);
+    expect(bad.stderr.trim().split('\n')).toHaveLength(1);
+    expect(bad.stderr).toMatch(/consumerProgress needs -g group/);
+
+    expect(await ok(['updateTopic', '-n', n, '-b', 'broker-a', '-t', topic, '-r', '4', '-w', '4'])).toMatch(/update topic CliTopic success on broker-a/);
+    await waitFor('topic listed by the NameServer', async () => (await namesrv.listTopics()).includes(topic), 15_000, 100);
+    expect((await ok(['topicList', '-n', n])).split('\n')).toContain(topic);
+
+    const before = (await scrapeAll()).reduce((s, t) => s + (sample(t, 'rocketmq_messages_in_total', { topic }) || 0), 0);
+    const sent = JSON.parse(await ok(['sendMessage', '-n', n, '-t', topic, '-p', 'hello', '-k', 'order-42', '--count', '3', '--json'])) as Array<{ msgId: string; sendResult: string }>;
+    expect(sent).toHaveLength(3);
+    expect(sent.every((s) => s.sendResult === 'SEND_OK')).toBe(true);
+
+    const got = JSON.parse(await ok(['consumeMessage', '-n', n, '-t', topic, '-g', group, '-c', '3', '--wait-ms', '15000', '--json'])) as unknown[];
+    expect(got).toHaveLength(3);
+    // The leader proposes acknowledged offsets once a second.
+    await new Promise((r) => setTimeout(r, 1_500));
+    const [progress, byKeyText, raftText] = await Promise.all([
+      ok(['consumerProgress', '-n', n, '-g', group]),
+      ok(['queryMsgByKey', '-n', n, '-t', topic, '-k', 'order-42', '--json']),
+      ok(['raftStatus', '-n', n, '--json']),
+    ]);
+    expect(progress.split('\n')[0]).toMatch(/^#Topic\s+#Broker Name\s+#QID\s+#Broker Offset\s+#Consumer Offset\s+#Diff\s+#LastTime$/);
+    expect(progress.split('\n').filter((l) => l.startsWith(`${topic} `))).toHaveLength(4);
+    expect(progress).toMatch(/Consume Diff Total: 0/);
+    const byKey = JSON.parse(byKeyText) as Array<{ msgId: string }>;
+    expect(byKey.map((m) => m.msgId).sort()).toEqual(sent.map((s) => s.msgId).sort());
+    const raft = JSON.parse(raftText) as Array<{ nodeId: string; role: string; lag: number | null }>;
+    expect(raft.map((r) => r.role).sort()).toEqual(['follower', 'follower', 'leader']);
+
+    const texts = await scrapeAll();
+    const after = texts.reduce((s, t) => s + (sample(t, 'rocketmq_messages_in_total', { topic }) || 0), 0);
+    expect(after - (before || 0)).toBe(3);
+    for (const name of ['rocketmq_throughput_in_total', 'rocketmq_message_size_count', 'rocketmq_messages_out_total', 'rocketmq_rpc_latency_count']) {
+      expect(texts.some((t) => sample(t, name) > 0), name).toBe(true);
+    }
+    expect(texts.reduce((s, t) => s + sample(t, 'ledgermq_raft_leader'), 0)).toBe(1);
+    for (const t of texts) {
+      for (const name of ['ledgermq_raft_term', 'ledgermq_raft_commit_index', 'ledgermq_raft_applied_index', 'ledgermq_raft_elections_total', 'rocketmq_storage_size', 'ledgermq_raft_fsync_latency_seconds_count']) {
+        expect(sample(t, name), name).toBeGreaterThan(0);
+      }
+      expect(t).toMatch(/cluster="DefaultCluster"/);
+      expect(t).toMatch(/node_type="broker"/);
+      expect(t).toMatch(/node_id="broker-a\/n\d"/);
+    }
+    expect(texts.some((t) => /ledgermq_raft_follower_lag_entries\{[^}]*peer="n\d"/.test(t))).toBe(true);
+    expect(texts.some((t) => /rocketmq_consumer_lag_messages\{[^}]*consumer_group="CliGroup"/.test(t))).toBe(true);
+
+    const leader = raft.find((r) => r.role === 'leader')!.nodeId;
+    const to = raft.find((r) => r.role !== 'leader')!.nodeId;
+    expect(await ok(['transferLeader', '-n', n, '-b', 'broker-a', '-i', to])).toMatch(new RegExp(`moved from ${leader} to ${to}`));
+
+  }, 90_000);
+});

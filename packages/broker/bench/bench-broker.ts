@@ -39,6 +39,19 @@ async function main(): Promise<void> {
   const cluster = await LocalCluster.create({ dataDir: dir, ports: 'auto', segmentBytes: 256 * 1024 * 1024 });
   const rows: Row[] = [];
   const add = (name: string, raw: number | null, unit: string, digits = 0) => rows.push({ name, raw, value: raw === null ? 'n/a' : `${raw.toFixed(digits)} ${unit}` });
+  // Whatever ends this process (a client's stray rejection included) ends the cluster it started.
+  process.on('exit', () => {
+    for (const id of [...cluster.group(group).map((h) => h.id), 'namesrv-0']) {
+      const pid = cluster.pid(id);
+      if (pid !== undefined) {
+        try {
+          process.kill(pid, 'SIGKILL');
+        } catch {
+          /* already gone */
+        }
+      }
+    }
+  });
   try {
     cluster.startAll();
     await cluster.waitForLeader(group, { timeoutMs: 60_000 });

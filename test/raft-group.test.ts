@@ -108,6 +108,10 @@ describe('a three-node Raft group of real processes', () => {
     const st = await waitFor(`${victim.id} to report itself disabled`, async () => {
       const s = (await group.statuses()).get(victim.id);
       return s?.disabled === true ? s : undefined;
+    }).catch((err: Error) => {
+      // Say what the node did instead (its log), rather than only that it did not answer.
+      const log = readFileSync(path.join(victim.config.dataDir, 'node.log'), 'utf8').split('\n').slice(-15).join('\n');
+      throw new Error(`${err.message}; running: ${group.isRunning(victim.id)}; its log ends:\n${log}`);
     });
     expect(st.ledger.corrupt).toBe(true);
     expect(st.role).not.toBe('leader');

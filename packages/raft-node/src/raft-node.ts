@@ -66,6 +66,8 @@ export class RaftNode {
   private lastCheckpointApplied = 0;
   private readonly sm: StateMachine;
   private readonly onFsync: ((seconds: number) => void) | undefined;
+  /** The log failed its checksums at start-up: the node neither votes, leads nor applies. */
+  private readonly disabled: boolean;
   private readonly log: Logger;
   private leaderSince: { leader: string | null; term: number } = { leader: null, term: 0 };
   private electionsObserved = 0;
@@ -89,14 +91,16 @@ export class RaftNode {
     if (ledgerStatus.corrupt) {
       this.log.error({ reason: ledgerStatus.reason }, 'log failed its checksums: this node will not vote or lead until repaired');
     }
-    this.restoreStateMachineIfBehind();
+    this.disabled = ledgerStatus.corrupt;
+    // A corrupt node keeps its state as it is: no snapshot restore, no apply (it waits for repair).
+    if (!this.disabled) this.restoreStateMachineIfBehind();
     this.savedHardState = this.ledger.hardState();
     this.raft = new Raft({
       id: cfg.selfId,
       initialVoters: this.peerBook.initialVoters(),
       storage: this.ledger,
       hardState: this.savedHardState,
-      applied: this.sm.appliedIndex(),
+      applied: this.disabled ? readableApplied(this.ledger, this.sm.appliedIndex()) : this.sm.appliedIndex(),
       conf: this.sm.conf(),
       random: () => randomInt(0, 2 ** 47) / 2 ** 47,
       electionTicks: cfg.electionTicks,
@@ -305,7 +309,7 @@ export class RaftNode {
       this.syncWanted = true;
     }
     if (rd.messages.length > 0) this.transport.send(rd.messages);
-    if (rd.committed.length > 0) {
+    if (rd.committed.length > 0 && !this.disabled) {
       this.sm.apply(rd.committed);
       for (const e of rd.committed) this.tracker.applied(e.index, e.term);
     }
@@ -365,6 +369,7 @@ export class RaftNode {
 
   /** Saves a snapshot of the applied state, then lets the ledger delete segments it covers. */
   private retention(): void {
+    if (this.disabled) return; // a damaged log is kept as found, for diagnosis and repair
     const applied = this.sm.appliedIndex();
     if (applied < this.ledger.firstIndex()) return;
     const term = this.ledger.term(applied);
@@ -419,6 +424,15 @@ export class RaftNode {
     const info = this.leader();
     for (const fn of this.leaderListeners) fn(info);
   }
+}
+
+/**
+ * The state machine may be ahead of what a damaged log can still read (it applied entries that
+ * are now unreadable): the core is given an applied index inside the readable log, and the node
+ * applies nothing while disabled, so nothing is applied twice.
+ */
+function readableApplied(ledger: Ledger, applied: number): number {
+  return Math.max(ledger.firstIndex() - 1, Math.min(applied, ledger.lastIndex()));
 }
 
 /** Opens (and recovers) the node's log under <dataDir>/raft, as the node itself would. */

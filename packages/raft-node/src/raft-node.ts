@@ -101,7 +101,8 @@ export class RaftNode {
       storage: this.ledger,
       hardState: this.savedHardState,
       applied: this.disabled ? readableApplied(this.ledger, this.sm.appliedIndex()) : this.sm.appliedIndex(),
-      conf: this.sm.conf(),
+      // Disabled: never scan the damaged log for membership changes (reads would fail).
+      conf: this.sm.conf() ?? (this.disabled ? { voters: this.peerBook.initialVoters() } : null),
       random: () => randomInt(0, 2 ** 47) / 2 ** 47,
       electionTicks: cfg.electionTicks,
       heartbeatTicks: cfg.heartbeatTicks,

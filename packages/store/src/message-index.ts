@@ -45,9 +45,37 @@ function timePrefix(topic: string): string {
   return `${root}t/${topic}${sep}`;
 }
 
+/** One in-memory layer: every entry, plus the id and key entries grouped by their look-up prefix. */
+class Layer {
+  readonly entries = new Map<string, IndexHit>();
+  /** prefix (uniqPrefix / keyPrefix) -> entries under it: a look-up must not scan the layer. */
+  readonly groups = new Map<string, Map<string, IndexHit>>();
+
+  set(key: string, hit: IndexHit): void {
+    this.entries.set(key, hit);
+    if (!key.startsWith(`${root}u/`) && !key.startsWith(`${root}k/`)) return;
+    const prefix = key.slice(0, key.lastIndexOf(sep) + 1);
+    let g = this.groups.get(prefix);
+    if (g === undefined) {
+      g = new Map();
+      this.groups.set(prefix, g);
+    }
+    g.set(key, hit);
+  }
+
+  /** Entries with gte <= key < lt: through the group when the range is exactly one prefix. */
+  collect(gte: string, lt: string, into: Map<string, IndexHit>): void {
+    if (lt === prefixEnd(gte) && (gte.startsWith(`${root}u/`) || gte.startsWith(`${root}k/`))) {
+      for (const [k, hit] of this.groups.get(gte) ?? []) into.set(k, hit);
+      return;
+    }
+    for (const [k, hit] of this.entries) if (k >= gte && k < lt) into.set(k, hit);
+  }
+}
+
 export class MessageIndex {
-  private pending = new Map<string, IndexHit>();
-  private flushing: Map<string, IndexHit> | null = null;
+  private pending = new Layer();
+  private flushing: Layer | null = null;
 
   constructor(private readonly db: StoreDb) {}
 
@@ -83,8 +111,8 @@ export class MessageIndex {
   beginFlush(): DbOp[] {
     assert(this.flushing === null, 'an index flush is already running');
     this.flushing = this.pending;
-    this.pending = new Map();
-    return [...this.flushing].map(([key, hit]) => ({ type: 'put', key, value: Buffer.from(JSON.stringify(hit)) }));
+    this.pending = new Layer();
+    return [...this.flushing.entries].map(([key, hit]) => ({ type: 'put', key, value: Buffer.from(JSON.stringify(hit)) }));
   }
 
   endFlush(): void {
@@ -98,10 +126,7 @@ export class MessageIndex {
     const found = new Map<string, IndexHit>();
     // Layers first: they are taken synchronously, before LevelDB is read, so an entry moving
     // from a layer into LevelDB during the await is still found in one or the other.
-    for (const layer of [this.pending, this.flushing]) {
-      if (layer === null) continue;
-      for (const [k, hit] of layer) if (k >= gte && k < lt) found.set(k, hit);
-    }
+    for (const layer of [this.pending, this.flushing]) layer?.collect(gte, lt, found);
     for await (const [k, v] of this.db.iterator({ gte, lt, reverse: true, limit })) {
       if (!found.has(k)) found.set(k, decodeHit(k, v));
     }

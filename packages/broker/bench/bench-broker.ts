@@ -8,13 +8,14 @@
 // end-to-end latency (send -> receive); receive+ack throughput from a backlog; failover send
 // gap (kill -9 leader -> next acknowledged send) over several runs; peak RSS per node.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient } from '@ledgermq/protocol';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
+import { peakRssMiB } from '@ledgermq/raft-node';
 import { LocalCluster } from '../src/local/local-cluster.ts';
 
 const bodyBytes = 1024;
@@ -286,15 +287,6 @@ function quantiles(xs: number[]): { p50: number; p99: number } {
   return { p50: q(0.5), p99: q(0.99) };
 }
 
-function peakRssMiB(pid: number | undefined): number | null {
-  if (!pid) return null;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 main().catch((err: Error) => {
   process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);

@@ -18,7 +18,7 @@ import { encodeV2Message, forwardServiceImplementation } from './forward/forward
 import { SendService } from './producer/send-service.ts';
 import { TimerService, timerTickMs } from './producer/timer-service.ts';
 import { TransactionService, transactionTickMs } from './producer/transaction-service.ts';
-import { dlqTopic, halfGroup, halfTopic, originOffsetKey, originQueueKey, originTopicKey, restage, timerGroup, timerTopic, visibleUserProperties } from './system-topics.ts';
+import { dlqTopic, halfGroup, halfTopic, isSystemTopic, originOffsetKey, originQueueKey, originTopicKey, restage, timerGroup, timerTopic, visibleUserProperties } from './system-topics.ts';
 import { acceptedTypes, toV2 } from './v2/message-convert.ts';
 import type { RouteSource } from './route-source.ts';
 import { storePort, storeStateMachine } from './store-adapter.ts';
@@ -273,13 +273,10 @@ async function pushCheck(raft: RaftNode, hub: TelemetryHub, forward: ForwardClie
   }
 }
 
-/** System topics the broker writes to itself have one queue and always exist. */
-function isSystemTopic(name: string): boolean {
-  return name === timerTopic || name === halfTopic || name.startsWith('%DLQ%');
-}
 
 async function topicForWrite(cfg: BrokerConfig, store: StoreStateMachine, propose: (b: Uint8Array) => Promise<unknown>, name: string): Promise<TopicConfig | undefined> {
   const existing = store.metadata.topic(name);
+  // The broker's own topics (timer, halves, dead letters) always exist and have one queue.
   const system = isSystemTopic(name);
   if (existing !== undefined || (!cfg.autoCreateTopic && !system)) return existing;
   const queues = system ? 1 : cfg.defaultTopicQueueNums;

@@ -11,6 +11,13 @@ export const halfTopic = 'RMQ_SYS_TRANS_HALF_TOPIC';
 export const timerGroup = 'rmq_sys_timer_group';
 export const halfGroup = 'rmq_sys_trans_group';
 
+/** Topics only the broker writes to; producers may not send to them. */
+export const systemTopicPrefixes = ['%RETRY%', '%DLQ%', 'rmq_sys_', 'RMQ_SYS_', 'TBW102', 'SCHEDULE_TOPIC_XXXX'] as const;
+
+export function isSystemTopic(name: string): boolean {
+  return systemTopicPrefixes.some((p) => name.startsWith(p));
+}
+
 export function dlqTopic(group: string): string {
   return `%DLQ%${group}`;
 }
@@ -21,18 +28,6 @@ export const realTopicKey = `${internalPrefix}realTopic`;
 export const originTopicKey = `${internalPrefix}originTopic`;
 export const originQueueKey = `${internalPrefix}originQueue`;
 export const originOffsetKey = `${internalPrefix}originOffset`;
-
-/** RocketMQ's 18 delay levels (1-based, as in the remoting protocol's DELAY property). */
-export const delayLevelsMs = [
-  1_000, 5_000, 10_000, 30_000, 60_000, 120_000, 180_000, 240_000, 300_000, 360_000, 420_000, 480_000, 540_000, 600_000,
-  1_200_000, 1_800_000, 3_600_000, 7_200_000,
-] as const;
-
-export function delayLevelMs(level: number): number {
-  const ms = delayLevelsMs[level - 1];
-  if (ms === undefined) throw new RangeError(`delay level ${level} outside 1..${delayLevelsMs.length}`);
-  return ms;
-}
 
 /** A stored message as a new input (moving it to another topic), with properties changed. */
 export function restage(m: StoredMessage, user: (u: Map<string, string>) => void, overrides: Partial<MessageInput> = {}): MessageInput {

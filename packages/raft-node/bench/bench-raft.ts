@@ -6,9 +6,9 @@
 // "In flight" = proposals (1 KiB entries) outstanding at once; the load generator packs
 // outstanding proposals into request frames of at most 64.
 
-import { readFileSync, writeFileSync } from 'node:fs';
+import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalGroup, type NodeHandle } from '../src/index.ts';
+import { LocalGroup, peakRssMiB } from '../src/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       add(`commit latency p99 at ${rate}/s`, lat.p99, 'ms', 2);
       add(`achieved rate at ${rate}/s target`, lat.achieved, 'entries/s');
     }
-    for (const h of group.nodes) add(`peak RSS ${h.id}`, peakRssMiB(h), 'MiB', 1);
+    for (const h of group.nodes) add(`peak RSS ${h.id}`, peakRssMiB(h.process?.pid), 'MiB', 1);
 
     const failovers: number[] = [];
     for (let i = 0; i < Number(values.failovers); i++) failovers.push(await failover(group));
@@ -148,17 +148,6 @@ async function fsyncCounts(group: LocalGroup): Promise<Map<string, number>> {
   return new Map([...st].map(([id, s]) => [id, s.fsyncs as number]));
 }
 
-/** Peak resident set size of a node process, from the kernel's high-water mark. */
-function peakRssMiB(h: NodeHandle): number | null {
-  const pid = h.process?.pid;
-  if (!pid) return null;
-  try {
-    const m = /VmHWM:\s+(\d+) kB/.exec(readFileSync(`/proc/${pid}/status`, 'utf8'));
-    return m ? Number(m[1]) / 1024 : null;
-  } catch {
-    return null;
-  }
-}
 
 main().catch((err: Error) => {
   process.stderr.write(`bench:raft failed: ${err.stack ?? err.message}\n`);

@@ -5,6 +5,8 @@
 
 import { CommandKind, decodeOffsetMessageId, encodeCommand, encodeOffsetMessageId, groupConfig, InvalidArgumentError, MessageType, Perm, topicConfig, type StoreStateMachine, type StoredMessage, type TopicConfig } from '@ledgermq/store';
 import type { BrokerConfig } from '../config/broker-config.ts';
+import { isSystemTopic } from '../system-topics.ts';
+import { typeName, typeOfName } from '../v2/message-convert.ts';
 import type { TrafficMeter } from '../metrics/traffic-meter.ts';
 import { AdminBadRequestError, AdminInternalError, AdminNotFoundError, AdminNotLeaderError, AdminWriteFailedError, BrokerAdminError, RestartRequiredError } from './broker-admin-errors.ts';
 import {
@@ -50,7 +52,7 @@ export interface BrokerAdminDeps {
   nowMs(): number;
 }
 
-export const messageTypeNames = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION'] as const;
+export const messageTypeNames = ['NORMAL', 'FIFO', 'DELAY', 'TRANSACTION', 'MIXED'] as const;
 const queryLimitMax = 64;
 
 export class BrokerAdminService {
@@ -388,17 +390,13 @@ export function asAdminError(err: unknown): BrokerAdminError {
 }
 
 function topicView(t: TopicConfig): TopicView {
-  return { name: t.name, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, messageType: (messageTypeNames as readonly string[])[t.messageType] ?? String(t.messageType) };
+  return { name: t.name, readQueueNums: t.readQueueNums, writeQueueNums: t.writeQueueNums, perm: t.perm, messageType: typeName(t.messageType) };
 }
 
 function messageTypeOf(name: string): MessageType {
-  const at = messageTypeNames.indexOf(name.toUpperCase() as (typeof messageTypeNames)[number]);
-  if (at < 0) throw new AdminBadRequestError(`messageType must be one of ${messageTypeNames.join(', ')}, got "${name}"`);
-  return at as MessageType;
-}
-
-function isSystemTopic(name: string): boolean {
-  return name.startsWith('%') || name.startsWith('rmq_sys_') || name.startsWith('RMQ_SYS_');
+  const type = typeOfName(name);
+  if (type === undefined) throw new AdminBadRequestError(`messageType must be one of ${messageTypeNames.join(', ')}, got "${name}"`);
+  return type;
 }
 
 function str(v: unknown, name: string): string {

@@ -49,8 +49,16 @@ export interface ReceiveDeps {
   readonly toDeadLetter: (group: string, m: QueueMessage, attempts: number) => Promise<void>;
 }
 
+/** One group's POP state on one queue, with the names it is kept under. */
+interface QueueEntry {
+  readonly group: string;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly q: PopQueue;
+}
+
 export class ReceiveService {
-  private readonly queues = new Map<string, PopQueue>();
+  private readonly queues = new Map<string, QueueEntry>();
   private readonly dirty = new Set<string>();
   private seq = 0;
   private rotation = 0;
@@ -66,13 +74,15 @@ export class ReceiveService {
   async receive(req: ReceiveRequest): Promise<Received[]> {
     assert(req.batchSize >= 1 && req.batchSize <= batchSizeMax, `batch size ${req.batchSize}`);
     const deadline = this.deps.nowMs() + req.longPollMs;
+    let gone = false;
+    void req.cancelled.then(() => (gone = true));
     for (;;) {
       const got = this.scan(req);
       const left = deadline - this.deps.nowMs();
       if (got.length > 0 || left <= 0) return got;
       const wake = Math.min(left, this.nextVisibleIn(req));
       await this.deps.arrivals.wait(req.topic, wake, req.cancelled);
-      if (await isResolved(req.cancelled)) return [];
+      if (gone) return [];
     }
   }
 
@@ -124,10 +134,8 @@ export class ReceiveService {
   takeDirtyOffsets(): [string, string, number, number][] {
     const out: [string, string, number, number][] = [];
     for (const k of this.dirty) {
-      const q = this.queues.get(k);
-      if (q === undefined) continue;
-      const [group, topic, queueId] = JSON.parse(k) as [string, string, number];
-      out.push([group, topic, queueId, q.committed]);
+      const e = this.queues.get(k);
+      if (e !== undefined) out.push([e.group, e.topic, e.queueId, e.q.committed]);
     }
     this.dirty.clear();
     return out;
@@ -135,10 +143,7 @@ export class ReceiveService {
 
   inflight(group: string, topic: string): number {
     let n = 0;
-    for (const [k, q] of this.queues) {
-      const [g, t] = JSON.parse(k) as [string, string];
-      if (g === group && t === topic) n += q.inflightCount;
-    }
+    for (const e of this.queues.values()) if (e.group === group && e.topic === topic) n += e.q.inflightCount;
     return n;
   }
 
@@ -212,9 +217,9 @@ export class ReceiveService {
   private nextVisibleIn(req: ReceiveRequest): number {
     const now = this.deps.nowMs();
     let min = Infinity;
-    for (const [k, q] of this.queues) {
-      if (!k.startsWith(JSON.stringify([req.group, req.topic]).slice(0, -1))) continue;
-      const at = q.nextVisibleAtMs();
+    for (const e of this.queues.values()) {
+      if (e.group !== req.group || e.topic !== req.topic) continue;
+      const at = e.q.nextVisibleAtMs();
       if (at !== null) min = Math.min(min, Math.max(1, at - now));
     }
     return min;
@@ -222,31 +227,24 @@ export class ReceiveService {
 
   private popQueue(group: string, topic: string, queueId: number): PopQueue {
     const k = key(group, topic, queueId);
-    let q = this.queues.get(k);
+    let q = this.queues.get(k)?.q;
     if (q === undefined) {
       if (this.queues.size >= popQueuesMax) this.evictIdle();
       // A group new to this queue starts at the oldest stored message (nothing is skipped).
       const committed = this.deps.store.committedOffset(group, topic, queueId) ?? this.deps.store.bounds(topic, queueId).min;
       q = new PopQueue(committed);
-      this.queues.set(k, q);
+      this.queues.set(k, { group, topic, queueId, q });
     }
     return q;
   }
 
   private evictIdle(): void {
-    for (const [k, q] of this.queues) {
-      if (q.inflightCount === 0 && !this.dirty.has(k)) this.queues.delete(k);
+    for (const [k, e] of this.queues) {
+      if (e.q.inflightCount === 0 && !this.dirty.has(k)) this.queues.delete(k);
     }
   }
 }
 
 function key(group: string, topic: string, queueId: number): string {
   return JSON.stringify([group, topic, queueId]);
-}
-
-async function isResolved(p: Promise<void>): Promise<boolean> {
-  let done = false;
-  void p.then(() => (done = true));
-  await Promise.resolve();
-  return done;
 }

@@ -7,7 +7,7 @@
 // serves sends only after applying every entry committed before its term (readyForReads):
 // an earlier attempt that committed is then in the index.
 
-import { encodeMessageBatch, type ApplyResult, type IndexHit, type MessageBatch, type TopicConfig } from '@ledgermq/store';
+import { encodeMessageBatch, Perm, type ApplyResult, type IndexHit, type MessageBatch, type TopicConfig } from '@ledgermq/store';
 import { assert } from '../assert.ts';
 import { BadRequestError, BusyError, InternalError, NoLeaderError, TopicNotFoundError, UnknownOutcomeError } from '../errors.ts';
 import type { IncomingMessage } from '../v2/message-convert.ts';
@@ -59,7 +59,7 @@ export class SendService {
     if (stored !== undefined) return { messageId: id, topic, queueId: stored.queueId, queueOffset: stored.queueOffset, physicalOffset: stored.physicalOffset };
     const config = await this.deps.topicForWrite(topic);
     if (config === undefined) throw new TopicNotFoundError(topic);
-    if ((config.perm & 2) === 0) throw new BadRequestError(`topic ${topic} is not writable`);
+    if ((config.perm & Perm.Write) === 0) throw new BadRequestError(`topic ${topic} is not writable`);
     const queueId = this.selector.select(config.writeQueueNums, m.input.properties.messageGroup);
     const batch: MessageBatch = { topic, queueId, storeHost: this.deps.storeHost, storeTimestampMs: this.deps.nowMs(), messages: [m.input] };
     let index: number;

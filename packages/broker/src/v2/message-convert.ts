@@ -46,6 +46,14 @@ export function typeName(type: StoreType): string {
   return (typeNames as readonly string[])[type] ?? 'MIXED';
 }
 
+/** The store type of a type name (as operators write it: NORMAL, FIFO, DELAY, TRANSACTION, MIXED). */
+export function typeOfName(name: string): StoreType | undefined {
+  const upper = name.toUpperCase();
+  if (upper === 'MIXED') return StoreType.Mixed;
+  const at = (typeNames as readonly string[]).indexOf(upper);
+  return at < 0 ? undefined : (at as StoreType);
+}
+
 export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
   const topic = m.topic?.name ?? '';
   checkTopicName(topic, true);

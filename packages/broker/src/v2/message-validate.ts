@@ -3,7 +3,7 @@
 
 import { Code } from '@ledgermq/protocol';
 import { BadRequestError } from '../errors.ts';
-import { internalPrefix } from '../system-topics.ts';
+import { internalPrefix, isSystemTopic } from '../system-topics.ts';
 
 export const topicNameCharsMax = 127;
 export const tagCharsMax = 255;
@@ -15,8 +15,6 @@ export const propertiesBytesMax = 16 * 1024;
 export const messageIdCharsMax = 128;
 
 const topicPattern = /^[A-Za-z0-9%_|-]+$/;
-/** Topics only the broker writes to (retry, dead-letter, timer, transaction halves). */
-const systemTopicPrefixes = ['%RETRY%', '%DLQ%', 'rmq_sys_', 'RMQ_SYS_', 'TBW102', 'SCHEDULE_TOPIC_XXXX'];
 /** Property keys the broker owns; a user property of that name would be ambiguous. */
 const reservedPropertyKeys = new Set(['KEYS', 'TAGS', 'UNIQ_KEY', 'DELAY', 'TRAN_MSG', 'REAL_TOPIC', 'REAL_QID', '__SHARDINGKEY', 'MSG_REGION', 'TRACE_ON', 'RECONSUME_TIME', 'MAX_RECONSUME_TIMES', 'PGROUP', 'TIMER_DELIVER_MS', 'TIMER_DELAY_SEC']);
 
@@ -24,7 +22,7 @@ export function checkTopicName(topic: string, forSend: boolean): void {
   if (topic === '' || topic.length > topicNameCharsMax || !topicPattern.test(topic)) {
     throw new BadRequestError(`illegal topic ${JSON.stringify(topic)}: 1-${topicNameCharsMax} characters of [A-Za-z0-9%_|-]`, Code.ILLEGAL_TOPIC);
   }
-  if (forSend && systemTopicPrefixes.some((p) => topic.startsWith(p))) {
+  if (forSend && isSystemTopic(topic)) {
     throw new BadRequestError(`topic ${topic} is a system topic; producers may not send to it`, Code.ILLEGAL_TOPIC);
   }
 }

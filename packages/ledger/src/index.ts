@@ -8,6 +8,10 @@ export { readWholeFile, writeWholeFile, writeFileAtomic } from './fs/file-system
 export { RealFileSystem } from './fs/real-file-system.ts';
 export { FaultFileSystem, FsError, seededRandom } from './fs/fault-file-system.ts';
 export type { CrashOptions, FaultFileSystemOptions } from './fs/fault-file-system.ts';
+export { VolatileFileSystem, VolatileWritesFullError, volatilePageBytes } from './fs/volatile-file-system.ts';
+export type { VolatileFileSystemOptions } from './fs/volatile-file-system.ts';
+export { tearLogTail } from './fs/torn-tail.ts';
+export type { TearOptions, TornTail } from './fs/torn-tail.ts';
 export type { LedgerLogger } from './logger.ts';
 export {
   LedgerError, EntryTooLargeError, NonContiguousAppendError, LedgerMismatchError, FsyncFailedError,

@@ -26,3 +26,26 @@ export const timerDelayMsMax = 24 * 3600 * 1000;
 export const forwardTimeoutMs = 10_000;
 /** Forwarded calls outstanding at once per node; beyond this the node answers "too many requests". */
 export const forwardInflightMax = 4_096;
+
+/** Connected clients remembered per node (consumerConnection / producerConnection). */
+export const clientsMax = 10_000;
+/** A client not heard from for this long is forgotten (RocketMQ's channel expiry: 120 s; clients heartbeat every 10 s). */
+export const clientExpireMsDefault = 120_000;
+/** Topics or subscriptions kept per client. */
+export const clientTopicsMax = 256;
+/** Topic and (topic, group) series kept for statsAll; beyond this new series are not counted. */
+export const statsSeriesMax = 4_096;
+
+/** Test-only wall-clock offset (testClockOffsetFile): the largest either way, and how often its file is read. */
+export const clockOffsetMsMax = 24 * 3600 * 1000;
+export const clockOffsetPollMs = 100;
+
+/** Sends coalesced into one log entry (group commit per topic / FIFO queue): at most this many messages... */
+export const entryMessagesMax = 256;
+/** ...and about this many bytes of bodies (a larger single message still goes, alone). */
+export const entryMessageBytesMax = 1024 * 1024;
+
+/** The stored-id filter (idempotent sends): Bloom generations of this many ids (1.25 MB each)... */
+export const storedIdGenerationIdsMax = 1_000_000;
+/** ...at most this many (10 MB): an id is de-duplicated for at least the next 7,000,000 stored ids. */
+export const storedIdGenerationsMax = 8;

@@ -164,7 +164,11 @@ async function batchedFor(endpoint: string, body: Buffer, seconds: number): Prom
   const t0 = performance.now();
   let done = 0;
   await Promise.all(Array.from({ length: 16 }, async () => {
-    while (Date.now() < endAt) done += await rawSend(c, rawMessages('BatchTopic', body, 64));
+    while (Date.now() < endAt) {
+      // Not `done += await …`: that reads `done` before the await and loses the other lanes' counts.
+      const n = await rawSend(c, rawMessages('BatchTopic', body, 64));
+      done += n;
+    }
   }));
   c.close();
   return done / ((performance.now() - t0) / 1000);

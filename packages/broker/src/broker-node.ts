@@ -26,6 +26,8 @@ import type { QueueMessage, StorePort } from './store-port.ts';
 import { makeHandlers } from './v2/handlers.ts';
 import { TelemetryHub } from './v2/telemetry.ts';
 import { nodeOperations, operationsMetrics, type NodeOperations } from './admin/node-operations.ts';
+import { LiveBrokerConfig } from './admin/live-config.ts';
+import { ClientRegistry } from './clients/client-registry.ts';
 import { instrumentHandlers } from './metrics/v2-instrument.ts';
 import { streamingMethods, V2Server } from './v2/v2-server.ts';
 
@@ -67,6 +69,10 @@ export class BrokerNode {
   ) {}
 
   static async start(cfg: BrokerConfig, log: Logger): Promise<BrokerNode> {
+    // updateBrokerConfig changes some keys at run time: the services read them through `live`.
+    const live = new LiveBrokerConfig(cfg);
+    cfg = live.config;
+    const clients = new ClientRegistry({ nowMs: Date.now });
     const ledger = openNodeLedger(cfg.node, log);
     const store = await StoreStateMachine.open({ dir: path.join(cfg.node.dataDir, 'store'), log: ledger });
     const port = storePort(store);
@@ -124,7 +130,7 @@ export class BrokerNode {
     const timers = new TimerService(port, send, Date.now, log.child({ component: 'timer' }));
     const forward = new ForwardClient(cfg.node.selfId, cfg.node.groupId);
     const transactions = new TransactionService(
-      { timeoutMs: cfg.transactionTimeoutMs, checkIntervalMs: cfg.transactionCheckIntervalMs, checkMax: cfg.transactionCheckMax },
+      live.transactionOptions(),
       {
         store: port, send, lookupUniqKey: (id) => store.index.byUniqKey(id), nowMs: Date.now, log: log.child({ component: 'transaction' }),
         check: (topic, half, txId) => void pushCheck(raft, telemetryRef!, forward, topic, half, txId),
@@ -132,14 +138,14 @@ export class BrokerNode {
     );
     const maxAttemptsOf = (g: string) => (store.metadata.group(g)?.retryMaxTimes ?? 16) + 1;
     const fifoOf = (g: string) => store.metadata.group(g)?.fifo ?? false;
-    const telemetry = (telemetryRef = new TelemetryHub({ maxBodyBytes: cfg.maxMessageBytes, maxAttemptsOf, fifoOf, receiveBatchSize: 32, longPollingTimeoutMs: 20_000 }, log.child({ component: 'telemetry' })));
+    const telemetry = (telemetryRef = new TelemetryHub({ get maxBodyBytes() { return live.maxMessageBytes; }, clients, maxAttemptsOf, fifoOf, receiveBatchSize: 32, longPollingTimeoutMs: 20_000 }, log.child({ component: 'telemetry' })));
     const pool = cfg.namesrvAddrs.length > 0 ? new NamesrvPool(cfg.namesrvAddrs) : null;
     const routes = routeSource(cfg, pool);
     const handlers = makeHandlers({
       store: port, send, receive, routes,
       self: { brokerName: cfg.brokerName, host: cfg.advertisedHost, port: cfg.listenPort },
-      maxBodyBytes: cfg.maxMessageBytes, timerDelayMsMax: cfg.timerDelayMsMax, autoCreateTopic: cfg.autoCreateTopic,
-      defaultQueueNums: cfg.defaultTopicQueueNums, maxAttemptsOf, fifoOf, nowMs: Date.now, transactions, topicForWrite: topicFor, arrivals,
+      get maxBodyBytes() { return live.maxMessageBytes; }, get timerDelayMsMax() { return live.timerDelayMsMax; },
+      get autoCreateTopic() { return live.autoCreateTopic; }, get defaultQueueNums() { return live.defaultTopicQueueNums; }, clients, maxAttemptsOf, fifoOf, nowMs: Date.now, transactions, topicForWrite: topicFor, arrivals,
       commitOffset: async (group, topic, queueId, offset) => {
         await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
       },
@@ -150,7 +156,7 @@ export class BrokerNode {
       ? new NamesrvRegistrar({ addresses: cfg.namesrvAddrs, intervalMs: cfg.registerIntervalMs, registration: () => registration(cfg, raft, store), logger: log.child({ component: 'namesrv' }) })
       : null;
     const ops = nodeOperations({
-      cfg, log, raft, store, ledger, admin, metrics,
+      cfg, log, raft, store, ledger, admin, metrics, clients, live,
       inflight: (g, t) => receive.inflight(g, t),
       forgetQueue: (g, t, q) => receive.forget(g, t, q),
       adminAddressOf: (id) => adminAddressOf(pool, cfg.brokerName, id),

@@ -5,3 +5,4 @@
 export { BrokerAdminClient, adminCallTimeoutMsDefault } from '../../broker/src/admin/broker-admin-client.ts';
 export * from '../../broker/src/admin/broker-admin-errors.ts';
 export type * from '../../broker/src/admin/broker-admin-types.ts';
+export { liveConfigKeys } from '../../broker/src/admin/live-config-keys.ts';

@@ -5,7 +5,7 @@ import * as grpc from '@grpc/grpc-js';
 import { adminErrorOf, AdminNotLeaderError, AdminUnavailableError, errorCodeHeader, leaderAdminHeader, retriableHeader, type BrokerAdminError } from './broker-admin-errors.ts';
 import { brokerAdminClientConstructor, type BrokerAdminMethod } from './broker-admin-proto.ts';
 import type {
-  BrokerConfigReply, BrokerRuntimeReply, ConsumerProgressReply, QueryMsgReply, ResetOffsetReply, TopicListReply, TopicStatusReply,
+  BrokerConfigReply, BrokerRuntimeReply, ConnectionReply, StatsAllReply, UpdateBrokerConfigReply, ConsumerProgressReply, QueryMsgReply, ResetOffsetReply, TopicListReply, TopicStatusReply,
   UpdateSubGroupRequest, UpdateTopicRequest, WritePermReply, WriteReply,
 } from './broker-admin-types.ts';
 
@@ -33,7 +33,11 @@ export class BrokerAdminClient {
   queryMsgByOffset(topic: string, queueId: number, offset: number): Promise<QueryMsgReply> { return this.call('QueryMsgByOffset', { topic, queueId, offset }); }
   resetOffsetByTime(group: string, topic: string, timestampMs: number): Promise<ResetOffsetReply> { return this.write('ResetOffsetByTime', { group, topic, timestampMs }); }
   getBrokerConfig(): Promise<BrokerConfigReply> { return this.call('GetBrokerConfig', {}); }
-  updateBrokerConfig(kv: Record<string, string>): Promise<never> { return this.write('UpdateBrokerConfig', kv); }
+  /** Applies on the node asked (each node keeps its own config): not a Raft write. */
+  updateBrokerConfig(kv: Record<string, string>): Promise<UpdateBrokerConfigReply> { return this.call('UpdateBrokerConfig', kv); }
+  consumerConnection(group: string): Promise<ConnectionReply> { return this.call('ConsumerConnection', { group }); }
+  producerConnection(topic?: string): Promise<ConnectionReply> { return this.call('ProducerConnection', { topic }); }
+  statsAll(topic?: string): Promise<StatsAllReply> { return this.call('StatsAll', { topic }); }
   wipeWritePerm(): Promise<WritePermReply> { return this.write('WipeWritePerm', {}); }
   addWritePerm(): Promise<WritePermReply> { return this.write('AddWritePerm', {}); }
 

@@ -12,6 +12,7 @@ export const brokerAdminMethods = [
   'BrokerRuntime', 'TopicList', 'TopicStatus', 'UpdateTopic', 'DeleteTopic', 'UpdateSubGroup', 'DeleteSubGroup',
   'ConsumerProgress', 'QueryMsgById', 'QueryMsgByKey', 'QueryMsgByOffset', 'ResetOffsetByTime',
   'GetBrokerConfig', 'UpdateBrokerConfig', 'WipeWritePerm', 'AddWritePerm',
+  'ConsumerConnection', 'ProducerConnection', 'StatsAll',
 ] as const;
 export type BrokerAdminMethod = (typeof brokerAdminMethods)[number];
 

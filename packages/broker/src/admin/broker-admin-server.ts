@@ -27,6 +27,9 @@ const calls: Record<BrokerAdminMethod, Call> = {
   UpdateBrokerConfig: (s, r) => s.updateBrokerConfig(r),
   WipeWritePerm: (s) => s.wipeWritePerm(),
   AddWritePerm: (s) => s.addWritePerm(),
+  ConsumerConnection: (s, r) => s.consumerConnection(r),
+  ProducerConnection: (s, r) => s.producerConnection(r),
+  StatsAll: (s, r) => s.statsAll(r),
 };
 
 export function brokerAdminImplementation(service: BrokerAdminService, log: Logger): grpc.UntypedServiceImplementation {

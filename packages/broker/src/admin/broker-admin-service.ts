@@ -7,12 +7,16 @@ import { CommandKind, decodeOffsetMessageId, encodeCommand, encodeOffsetMessageI
 import type { BrokerConfig } from '../config/broker-config.ts';
 import { isSystemTopic } from '../system-topics.ts';
 import { typeName, typeOfName } from '../v2/message-convert.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
+import type { TopicStats } from '../metrics/topic-stats.ts';
 import type { TrafficMeter } from '../metrics/traffic-meter.ts';
+import { isLiveConfigKey, liveConfigKeys, type LiveConfigKey } from './live-config-keys.ts';
+import type { LiveBrokerConfig } from './live-config.ts';
 import { AdminBadRequestError, AdminInternalError, AdminNotFoundError, AdminNotLeaderError, AdminWriteFailedError, BrokerAdminError, RestartRequiredError } from './broker-admin-errors.ts';
 import {
   bodyPreviewBytesMax,
   type BrokerConfigReply, type BrokerRuntimeReply, type ConsumerProgressReply, type MessageView, type QueryMsgReply, type QueueProgress,
-  type ResetOffsetReply, type TopicListReply, type TopicStatusReply, type TopicView, type UpdateSubGroupRequest, type UpdateTopicRequest,
+  type ResetOffsetReply, type TopicListReply, type ConnectionReply, type StatsAllReply, type UpdateBrokerConfigReply, type TopicStatusReply, type TopicView, type UpdateSubGroupRequest, type UpdateTopicRequest,
   type WritePermReply, type WriteReply,
 } from './broker-admin-types.ts';
 
@@ -40,6 +44,11 @@ export interface BrokerAdminDeps {
   readonly raft: AdminRaftView;
   readonly log: AdminLogView;
   readonly traffic: TrafficMeter;
+  readonly topicStats: TopicStats;
+  readonly clients: ClientRegistry;
+  readonly live: LiveBrokerConfig;
+  /** Stored and not committed, per group and topic (the metrics' consumer lag). */
+  consumerLag(): ReadonlyArray<{ readonly topic: string; readonly group: string; readonly lag: number }>;
   /** Received and not acknowledged, on this node. */
   inflight(group: string, topic: string): number;
   /** After an explicit offset change: drop the in-memory receive state of the queue. */
@@ -81,7 +90,11 @@ export class BrokerAdminService {
       putTps: traffic.tps('put'),
       getTransferredTps: traffic.tps('get'),
       getFoundTps: traffic.tps('get'),
+      getTotalTps: traffic.tps('get'),
       msgPutTotalTodayNow: String(totals.now.put),
+      putMessageTimesTotal: String(totals.now.put),
+      putMessageSizeTotal: String(traffic.putBytesTotal),
+      putMessageAverageSize: (totals.now.put > 0 ? traffic.putBytesTotal / totals.now.put : 0).toFixed(2),
       msgGetTotalTodayNow: String(totals.now.get),
       msgPutTotalTodayMorning: String(totals.todayMorning.put),
       msgGetTotalTodayMorning: String(totals.todayMorning.get),
@@ -94,6 +107,7 @@ export class BrokerAdminService {
       remainHowManyDataToFlush: '0',
       topicCount: String(store.metadata.topics().length),
       subscriptionGroupCount: String(store.metadata.groups().length),
+      clientConnectionCount: String(this.d.clients.size),
       raftRole: st.role.toUpperCase(),
       raftTerm: String(st.term),
       raftLeader: st.leader ?? '',
@@ -272,16 +286,62 @@ export class BrokerAdminService {
     return { brokerName: this.brokerName, nodeId: c.node.selfId, config };
   }
 
-  /** Every key is read once at start today: the node cannot apply any of them live. */
-  updateBrokerConfig(req: Record<string, unknown>): never {
-    const keys = Object.keys(req ?? {});
-    if (keys.length === 0) throw new AdminBadRequestError('updateBrokerConfig needs at least one key=value');
+  /**
+   * Applies keys that change at run time (liveConfigKeys) on this node, all or none. A key read
+   * only at start is refused, named, with what to do instead; an unknown key or a bad value is
+   * refused naming the key. Changes last until the node restarts (broker.conf is not rewritten).
+   */
+  updateBrokerConfig(req: Record<string, unknown>): UpdateBrokerConfigReply {
+    const entries = Object.entries(req ?? {});
+    if (entries.length === 0) throw new AdminBadRequestError('updateBrokerConfig needs at least one key=value');
     const known = new Set(Object.keys(this.getBrokerConfig().config));
-    const unknown = keys.filter((k) => !known.has(k));
+    const unknown = entries.map(([k]) => k).filter((k) => !known.has(k) && !isLiveConfigKey(k));
     if (unknown.length > 0) throw new AdminBadRequestError(`unknown broker config key(s): ${unknown.join(', ')}`);
-    throw new RestartRequiredError(
-      `${keys.join(', ')} ${keys.length === 1 ? 'takes' : 'take'} effect only at start: edit the node's broker.conf and restart it (one node at a time, moving leadership away first with transferLeader)`,
-    );
+    const restart = entries.map(([k]) => k).filter((k) => !isLiveConfigKey(k));
+    if (restart.length > 0) {
+      throw new RestartRequiredError(
+        `${restart.join(', ')} ${restart.length === 1 ? 'takes' : 'take'} effect only at start: edit the node's broker.conf and restart it (one node at a time, moving leadership away first with transferLeader); keys that change at run time: ${Object.keys(liveConfigKeys).join(', ')}`,
+      );
+    }
+    const changes = entries.map(([k, v]) => {
+      if (typeof v !== 'string') throw new AdminBadRequestError(`${k}: the value must be a string, got ${JSON.stringify(v)}`);
+      return [k as LiveConfigKey, v] as const;
+    });
+    let applied: Record<string, string>;
+    try {
+      applied = this.d.live.apply(changes);
+    } catch (err) {
+      throw new AdminBadRequestError((err as Error).message, { cause: err });
+    }
+    return { brokerName: this.brokerName, nodeId: this.d.cfg.node.selfId, applied, persisted: false };
+  }
+
+  /** The consumers of a group connected to this node. */
+  consumerConnection(req: { group?: string }): ConnectionReply {
+    const group = str(req.group, 'group');
+    return { brokerName: this.brokerName, nodeId: this.d.cfg.node.selfId, clients: this.d.clients.consumersOf(group) };
+  }
+
+  /** The producers of a topic connected to this node (every producer when no topic is given). */
+  producerConnection(req: { topic?: string }): ConnectionReply {
+    const topic = typeof req.topic === 'string' ? req.topic : '';
+    return { brokerName: this.brokerName, nodeId: this.d.cfg.node.selfId, clients: this.d.clients.producersOf(topic) };
+  }
+
+  /** statsAll on this node: what it stored and delivered (as leader), and each group's backlog. */
+  statsAll(req: { topic?: string }): StatsAllReply {
+    const only = typeof req.topic === 'string' && req.topic !== '' ? req.topic : null;
+    const keep = (t: string) => (only === null ? !isSystemTopic(t) : t === only);
+    const snap = this.d.topicStats.snapshot();
+    return {
+      brokerName: this.brokerName,
+      nodeId: this.d.cfg.node.selfId,
+      leader: this.d.raft.leader()?.self === true,
+      topics: this.d.store.metadata.topics().map((t) => t.name).filter(keep).sort(),
+      puts: snap.topics.filter((x) => keep(x.topic)),
+      gets: snap.groups.filter((x) => keep(x.topic)),
+      backlog: this.d.consumerLag().filter((x) => keep(x.topic)).map((x) => ({ topic: x.topic, group: x.group, accumulation: x.lag })),
+    };
   }
 
   wipeWritePerm(): Promise<WritePermReply> {

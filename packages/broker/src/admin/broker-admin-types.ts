@@ -1,6 +1,10 @@
 // The JSON documents of the BrokerAdmin service (proto/broker-admin.proto): the contract between
 // the broker and the CLI. Numbers are plain JSON numbers (offsets stay below 2^53).
 
+import type { ClientView } from '../clients/client-registry.ts';
+
+export type { ClientView };
+
 export interface TopicView {
   readonly name: string;
   readonly readQueueNums: number;
@@ -128,3 +132,34 @@ export interface WritePermReply {
 }
 
 export const bodyPreviewBytesMax = 4096;
+
+export interface UpdateBrokerConfigReply {
+  readonly brokerName: string;
+  readonly nodeId: string;
+  /** key -> value now in force on this node. */
+  readonly applied: Readonly<Record<string, string>>;
+  /** Always false: the change lasts until the node restarts (edit broker.conf to keep it). */
+  readonly persisted: boolean;
+}
+
+/** consumerConnection / producerConnection: the clients connected to one node. */
+export interface ConnectionReply {
+  readonly brokerName: string;
+  readonly nodeId: string;
+  readonly clients: readonly ClientView[];
+}
+
+export interface StatsAllReply {
+  readonly brokerName: string;
+  readonly nodeId: string;
+  /** Whether this node leads its group now (its backlog figures are the group's latest). */
+  readonly leader: boolean;
+  /** User topics of the group (or the one asked for). */
+  readonly topics: readonly string[];
+  /** Messages this node stored while it led, per topic. */
+  readonly puts: ReadonlyArray<{ readonly topic: string; readonly inTps: number; readonly inMsg24Hour: number }>;
+  /** Messages this node delivered while it led, per topic and group. */
+  readonly gets: ReadonlyArray<{ readonly topic: string; readonly group: string; readonly outTps: number; readonly outMsg24Hour: number }>;
+  /** Stored and not yet committed, per topic and group. */
+  readonly backlog: ReadonlyArray<{ readonly topic: string; readonly group: string; readonly accumulation: number }>;
+}

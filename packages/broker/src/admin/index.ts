@@ -7,3 +7,5 @@ export { brokerAdminServiceDefinition, brokerAdminMethods, brokerAdminProtoPath 
 export * from './broker-admin-errors.ts';
 export type * from './broker-admin-types.ts';
 export { bodyPreviewBytesMax } from './broker-admin-types.ts';
+export { LiveBrokerConfig } from './live-config.ts';
+export { liveConfigKeys, isLiveConfigKey, type LiveConfigKey } from './live-config-keys.ts';

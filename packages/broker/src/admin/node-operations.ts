@@ -8,12 +8,14 @@ import type { AdminServer, RaftNode } from '@ledgermq/raft-node';
 import type { StoreStateMachine } from '@ledgermq/store';
 import type { Logger } from 'pino';
 import type { BrokerConfig } from '../config/broker-config.ts';
+import type { ClientRegistry } from '../clients/client-registry.ts';
 import { BrokerMetrics, type ConsumerGauge } from '../metrics/broker-metrics.ts';
 import { nodeLabels } from '../metrics/metric-names.ts';
 import { MetricsServer } from '../metrics/metrics-server.ts';
 import { brokerAdminServiceDefinition } from './broker-admin-proto.ts';
 import { brokerAdminImplementation } from './broker-admin-server.ts';
 import { BrokerAdminService } from './broker-admin-service.ts';
+import type { LiveBrokerConfig } from './live-config.ts';
 
 export const brokerVersionDesc = 'LedgerMQ-0.1.0';
 
@@ -34,6 +36,10 @@ export interface OperationsParts {
   readonly ledger: Ledger;
   readonly admin: AdminServer;
   readonly metrics: BrokerMetrics;
+  /** Connected producers and consumers (fed by Telemetry and Heartbeat). */
+  readonly clients: ClientRegistry;
+  /** The config keys updateBrokerConfig changes at run time. */
+  readonly live: LiveBrokerConfig;
   inflight(group: string, topic: string): number;
   forgetQueue(group: string, topic: string, queueId: number): void;
   /** host:port of another node's admin endpoint by Raft id ('' when unknown). */
@@ -57,7 +63,8 @@ export function nodeOperations(p: OperationsParts): NodeOperations {
     storageBytes: () => ({ commitlog: p.ledger.status().bytes }),
   });
   const service = new BrokerAdminService({
-    cfg, store, raft, log: p.ledger, traffic: metrics.traffic,
+    cfg, store, raft, log: p.ledger, traffic: metrics.traffic, topicStats: metrics.topics, clients: p.clients, live: p.live,
+    consumerLag: () => consumerGauges(store, () => 0),
     inflight: p.inflight, forgetQueue: p.forgetQueue,
     leaderAdminAddress: async () => {
       const l = raft.leader();
@@ -87,20 +94,27 @@ export function nodeOperations(p: OperationsParts): NodeOperations {
 
 const systemGroup = /^(rmq_sys_|%)/;
 
-/** Lag and in-flight count of every group that committed an offset, per topic. */
+/**
+ * Lag and in-flight count of every group that committed an offset, per topic: over every queue
+ * of the topic (a queue the group has not committed on yet counts from 0, as consumerProgress).
+ */
 export function consumerGauges(store: StoreStateMachine, inflight: (group: string, topic: string) => number): ConsumerGauge[] {
-  const lag = new Map<string, { topic: string; group: string; lag: number }>();
+  const queuesOf = new Map<string, { topic: string; group: string; queues: number }>();
   for (const [key] of store.metadata.encodedEntries()) {
     if (!key.startsWith('offset/')) continue;
     const [group, topic, q] = key.slice('offset/'.length).split('\u0000');
     if (group === undefined || topic === undefined || q === undefined || systemGroup.test(group)) continue;
-    const queueId = Number(q);
-    const committed = store.metadata.consumerOffset(group, topic, queueId) ?? 0;
-    const next = store.queueState(topic, queueId)?.nextOffset ?? 0;
     const k = `${group}\u0000${topic}`;
-    const e = lag.get(k) ?? { topic, group, lag: 0 };
-    e.lag += Math.max(0, next - committed);
-    lag.set(k, e);
+    const e = queuesOf.get(k) ?? { topic, group, queues: store.metadata.topic(topic)?.readQueueNums ?? 0 };
+    e.queues = Math.max(e.queues, Number(q) + 1);
+    queuesOf.set(k, e);
   }
-  return [...lag.values()].map((e) => ({ ...e, inflight: inflight(e.group, e.topic) }));
+  return [...queuesOf.values()].map(({ topic, group, queues }) => {
+    let lag = 0;
+    for (let q = 0; q < queues; q++) {
+      const committed = store.metadata.consumerOffset(group, topic, q) ?? 0;
+      lag += Math.max(0, (store.queueState(topic, q)?.nextOffset ?? 0) - committed);
+    }
+    return { topic, group, lag, inflight: inflight(group, topic) };
+  });
 }

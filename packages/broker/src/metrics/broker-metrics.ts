@@ -4,6 +4,7 @@
 
 import { Counter, Gauge, Histogram, Registry } from 'prom-client';
 import { fsyncLatencyBucketsSeconds, messageSizeBucketsBytes, metricNames as N, rpcLatencyBucketsMs, type NodeLabels } from './metric-names.ts';
+import { TopicStats } from './topic-stats.ts';
 import { TrafficMeter } from './traffic-meter.ts';
 
 /** The Raft state a scrape reads (a subset of RaftNode.status()). */
@@ -40,6 +41,8 @@ export interface MetricsSources {
 export class BrokerMetrics {
   readonly registry = new Registry();
   readonly traffic: TrafficMeter;
+  /** Per topic and (topic, group): statsAll's in / out rates and 24 h counts. */
+  readonly topics: TopicStats;
   private leader = false;
   private sources: MetricsSources | null = null;
 
@@ -54,6 +57,7 @@ export class BrokerMetrics {
 
   constructor(labels: NodeLabels, nowMs: () => number = Date.now) {
     this.traffic = new TrafficMeter(nowMs);
+    this.topics = new TopicStats(nowMs);
     const r = [this.registry];
     this.registry.setDefaultLabels({ ...labels });
     this.messagesIn = new Counter({ name: N.messagesIn, help: 'Messages stored (counted by the leader that stored them)', labelNames: ['topic'], registers: r });
@@ -142,7 +146,8 @@ export class BrokerMetrics {
     }
     this.messagesIn.inc({ topic }, messages.length);
     this.throughputIn.inc({ topic }, bytes);
-    this.traffic.addPut(messages.length);
+    this.traffic.addPut(messages.length, bytes);
+    this.topics.put(topic, messages.length);
     if (topic.startsWith(dlqPrefix)) this.sendToDlq.inc({ consumer_group: topic.slice(dlqPrefix.length) }, messages.length);
   }
 
@@ -151,6 +156,7 @@ export class BrokerMetrics {
     this.messagesOut.inc({ topic, consumer_group: group }, count);
     this.throughputOut.inc({ topic, consumer_group: group }, bytes);
     this.traffic.addGet(count);
+    this.topics.get(topic, group, count);
   }
 
   rpcServed(rpc: string, ok: boolean, latencyMs: number): void {

@@ -3,37 +3,21 @@
 // (msgPutTotalTodayNow / TodayMorning / YesterdayMorning). Counting is two array increments;
 // rates are computed when asked.
 
+import { SlidingCounter } from './sliding-counter.ts';
+
 /** Longest rate window, in seconds (RocketMQ's third TPS figure). */
 export const rateWindowSecondsMax = 600;
 export const rateWindowsSeconds = [10, 60, 600] as const;
 
-const slots = rateWindowSecondsMax + 1;
-
-class PerSecond {
-  private readonly counts = new Float64Array(slots);
-  private readonly seconds = new Float64Array(slots).fill(-1);
-  total = 0;
-
-  add(n: number, nowMs: number): void {
-    const s = Math.floor(nowMs / 1000);
-    const at = s % slots;
-    if (this.seconds[at] !== s) {
-      this.seconds[at] = s;
-      this.counts[at] = 0;
-    }
-    this.counts[at] += n;
-    this.total += n;
+/** Per-second counts over the longest window (plus the second being counted). */
+class PerSecond extends SlidingCounter {
+  constructor() {
+    super(1000, rateWindowSecondsMax + 1);
   }
 
   /** Per-second average over the last `windowSeconds` complete seconds. */
   rate(windowSeconds: number, nowMs: number): number {
-    const now = Math.floor(nowMs / 1000);
-    let sum = 0;
-    for (let s = now - windowSeconds; s < now; s++) {
-      const at = ((s % slots) + slots) % slots;
-      if (this.seconds[at] === s) sum += this.counts[at];
-    }
-    return sum / windowSeconds;
+    return this.sumComplete(windowSeconds, nowMs) / windowSeconds;
   }
 }
 
@@ -53,11 +37,15 @@ export class TrafficMeter {
     this.day = localDay(this.nowMs());
   }
 
-  /** Messages stored (counted on the leader when applied). */
-  addPut(messages: number): void {
+  /** Bytes of the messages stored since boot (putMessageSizeTotal). */
+  putBytesTotal = 0;
+
+  /** Messages stored (counted on the leader when applied) and their stored size, bytes. */
+  addPut(messages: number, bytes = 0): void {
     const now = this.nowMs();
     this.rollDay(now);
     this.put.add(messages, now);
+    this.putBytesTotal += bytes;
   }
 
   /** Messages handed to consumers. */

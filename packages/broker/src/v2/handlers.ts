@@ -5,6 +5,7 @@ import { createHash } from 'node:crypto';
 import { Code, TransactionResolution, durationToMs, msToTimestamp, permToV2, routeToV2MessageQueues, messageTypesToV2, type TopicRoute, type v2 } from '@ledgermq/protocol';
 import { MessageType as StoreType, type TopicConfig } from '@ledgermq/store';
 import { BadRequestError, TopicNotFoundError } from '../errors.ts';
+import { clientHeadersOf, type ClientRegistry } from '../clients/client-registry.ts';
 import type { Arrivals } from '../consumer/arrivals.ts';
 import type { ReceiveService } from '../consumer/receive-service.ts';
 import { offsetHandlers } from './offset-handlers.ts';
@@ -36,6 +37,8 @@ export interface HandlerDeps {
   readonly topicForWrite: (topic: string) => Promise<TopicConfig | undefined>;
   readonly arrivals: Arrivals;
   readonly commitOffset: (group: string, topic: string, queueId: number, offset: number) => Promise<void>;
+  /** Told of heartbeats and terminations (consumerConnection, producerConnection). */
+  readonly clients?: Pick<ClientRegistry, 'heartbeat' | 'terminated'>;
 }
 
 /** A delay message due this soon (or already due) is stored in its topic at once. */
@@ -51,8 +54,14 @@ export const longPollMarginMs = 100;
 export function makeHandlers(d: HandlerDeps): V2Handlers {
   return {
     QueryRoute: (req: v2.QueryRouteRequest, ctx) => queryRoute(d, req, ctx),
-    Heartbeat: async () => ({ status: ok() }),
-    NotifyClientTermination: async () => ({ status: ok() }),
+    Heartbeat: async (req: { group?: v2.Resource | null; client_type?: number }, ctx) => {
+      d.clients?.heartbeat(ctx.clientId, req, clientHeadersOf(ctx.headers));
+      return { status: ok() };
+    },
+    NotifyClientTermination: async (_req, ctx) => {
+      d.clients?.terminated(ctx.clientId);
+      return { status: ok() };
+    },
     QueryAssignment: (req, ctx) => queryAssignment(d, req, ctx),
     SendMessage: (req: v2.SendMessageRequest) => sendMessage(d, req),
     ReceiveMessage: (req: v2.ReceiveMessageRequest, ctx) => receiveMessage(d, req, ctx),

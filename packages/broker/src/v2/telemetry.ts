@@ -9,6 +9,7 @@ import type { ServerDuplexStream } from '@grpc/grpc-js';
 import { ClientType, Code, msToDuration, type v2 } from '@ledgermq/protocol';
 import type { Logger } from 'pino';
 import { assert } from '../assert.ts';
+import { clientHeadersOf, type ClientRegistry } from '../clients/client-registry.ts';
 import type { CallContext } from './call-context.ts';
 
 export interface TelemetryOptions {
@@ -18,6 +19,8 @@ export interface TelemetryOptions {
   readonly fifoOf: (group: string) => boolean;
   readonly receiveBatchSize: number;
   readonly longPollingTimeoutMs: number;
+  /** Told of every client's settings and of closed streams (consumerConnection, producerConnection). */
+  readonly clients?: Pick<ClientRegistry, 'settings' | 'disconnected'>;
 }
 
 /** Live telemetry streams on this node, by client id, with what their settings said. */
@@ -46,11 +49,17 @@ export class TelemetryHub {
   handle(call: ServerDuplexStream<v2.TelemetryCommand, v2.TelemetryCommand>, ctx: CallContext): void {
     const clientId = ctx.clientId;
     call.on('data', (cmd: v2.TelemetryCommand) => {
-      if (cmd.settings) this.onSettings(call, clientId, cmd.settings);
+      if (cmd.settings) {
+        this.onSettings(call, clientId, cmd.settings);
+        this.opts.clients?.settings(clientId, cmd.settings, call.getPeer(), clientHeadersOf(ctx.headers));
+      }
     });
     const end = () => {
       const s = this.sessions.get(clientId);
-      if (s !== undefined && s.call === call) this.sessions.delete(clientId);
+      if (s !== undefined && s.call === call) {
+        this.sessions.delete(clientId);
+        this.opts.clients?.disconnected(clientId);
+      }
     };
     call.on('end', () => {
       end();

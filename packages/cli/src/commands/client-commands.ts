@@ -5,6 +5,7 @@
 import { intFlag, optionalString, required } from './command-args.ts';
 import { emit, type Command, type CommandIo } from './command.ts';
 import { clusterInfo, leaderNode, selectGroups } from './cluster-view.ts';
+import { progressBar } from '../progress.ts';
 import { formatTable } from './table.ts';
 
 const quiet = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
@@ -48,14 +49,17 @@ export const sendMessage: Command = {
     const { Producer } = await import('rocketmq-client-nodejs');
     const producer = new Producer({ endpoints: endpoint, namespace: '', topics: [topic], logger: quiet } as never);
     const rows: SendRow[] = [];
+    const progress = progressBar('sendMessage', count, io.interactive);
     try {
       await within(producer.startup(), startupTimeoutMs, `producer startup at ${endpoint}`);
       for (let i = 0; i < count; i++) {
         const r = await within(producer.send({ topic, body: Buffer.from(body), tag, keys }), io.timeoutMs * 2, 'send');
         const mq = r.messageQueue as unknown as { broker?: { name?: string }; queueId?: number };
         rows.push({ brokerName: mq.broker?.name ?? '', queueId: mq.queueId ?? -1, offset: r.offset, sendResult: 'SEND_OK', msgId: r.messageId });
+        progress.tick();
       }
     } finally {
+      progress.stop();
       await producer.shutdown().catch(() => {});
     }
     emit(io, rows, () => formatTable(['Broker Name', 'QID', 'Send Result', 'MsgId'], rows.map((r) => [r.brokerName, r.queueId, r.sendResult, r.msgId])));
@@ -80,6 +84,7 @@ export const consumeMessage: Command = {
     const { SimpleConsumer } = await import('rocketmq-client-nodejs');
     const consumer = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: group, subscriptions: new Map([[topic, '*']]), logger: quiet, awaitDuration: 2_000 } as never);
     const got: Array<{ msgId: string; queueOffset: number | undefined; tag: string; keys: string[]; body: string }> = [];
+    const progress = progressBar('consumeMessage', count, io.interactive);
     try {
       await within(consumer.startup(), startupTimeoutMs, `consumer startup at ${endpoint}`);
       const deadline = Date.now() + waitMs;
@@ -88,9 +93,11 @@ export const consumeMessage: Command = {
         for (const m of msgs) {
           got.push({ msgId: m.messageId, queueOffset: m.offset, tag: m.tag ?? '', keys: m.keys, body: m.body.toString('utf8') });
           await consumer.ack(m);
+          progress.tick();
         }
       }
     } finally {
+      progress.stop();
       await consumer.shutdown().catch(() => {});
     }
     emit(io, got, () => formatTable(['MsgId', 'Offset', 'Tag', 'Keys', 'Body'], got.map((m) => [m.msgId, m.queueOffset ?? '', m.tag, m.keys.join(' '), m.body])));

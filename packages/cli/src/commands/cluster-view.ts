@@ -77,3 +77,28 @@ export async function adminTargets(namesrv: string, broker: string | undefined, 
 export function requireBrokerOrCluster(broker: string | undefined, cluster: string | undefined, command: string): void {
   if (broker === undefined && cluster === undefined) throw new UsageError(`${command} needs -b broker or -c cluster`);
 }
+
+/**
+ * Every node of the selected groups (`-b host:port`: that node only). For what each node keeps
+ * for itself: its config, the clients connected to it, what it counted while it led.
+ */
+export async function nodeAdminTargets(namesrv: string, broker: string | undefined, cluster: string | undefined, timeoutMs: number): Promise<AdminTarget[]> {
+  if (broker !== undefined && isHostPort(broker)) return [{ brokerName: broker, nodeId: '', admin: broker }];
+  const groups = selectGroups(await clusterInfo(namesrv, timeoutMs), broker, cluster);
+  return groups.flatMap((g) => g.nodes.map((n) => ({ brokerName: g.brokerName, nodeId: n.nodeId, admin: n.adminAddress })));
+}
+
+export type AdminTarget = { readonly brokerName: string; readonly nodeId: string; readonly admin: string };
+
+/** Runs `fn` on every target at once: what answered, and one line per node that did not. */
+export async function settleOnEveryNode<T>(targets: readonly AdminTarget[], fn: (admin: string) => Promise<T>): Promise<{ values: Array<{ target: AdminTarget; value: T }>; failures: string[] }> {
+  const settled = await Promise.allSettled(targets.map((t) => fn(t.admin)));
+  const values: Array<{ target: AdminTarget; value: T }> = [];
+  const failures: string[] = [];
+  settled.forEach((r, i) => {
+    const t = targets[i]!;
+    if (r.status === 'fulfilled') values.push({ target: t, value: r.value });
+    else failures.push(`${t.brokerName} ${t.nodeId || t.admin}: ${(r.reason as Error).message}`);
+  });
+  return { values, failures };
+}

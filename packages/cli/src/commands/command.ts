@@ -4,6 +4,10 @@ import type { OptionSpec, Values } from './command-args.ts';
 
 export interface CommandIo {
   out(text: string): void;
+  /** Notes beside the result (a node that did not answer): stderr, so stdout stays parseable. */
+  warn(text: string): void;
+  /** Whether a progress bar may be drawn (stdout and stderr are terminals, no --json). */
+  readonly interactive: boolean;
   /** Deadline of each remote call, ms. */
   readonly timeoutMs: number;
   readonly json: boolean;

@@ -1,9 +1,10 @@
 // getBrokerConfig, updateBrokerConfig, wipeWritePerm, addWritePerm.
 
+import { liveConfigKeys } from '../broker-admin.ts';
 import { UsageError } from '../usage-error.ts';
 import { optionalString, required } from './command-args.ts';
 import { emit, type Command } from './command.ts';
-import { adminTargets, clusterInfo, requireBrokerOrCluster, selectGroups } from './cluster-view.ts';
+import { adminTargets, nodeAdminTargets, requireBrokerOrCluster, settleOnEveryNode } from './cluster-view.ts';
 import { formatKeyValues } from './table.ts';
 import { withAdmin } from './topic-commands.ts';
 
@@ -18,10 +19,8 @@ export const getBrokerConfig: Command = {
     const broker = optionalString(values, 'brokerAddr');
     const cluster = optionalString(values, 'clusterName');
     requireBrokerOrCluster(broker, cluster, 'getBrokerConfig');
-    const admins = broker !== undefined && /:\d+$/.test(broker)
-      ? [broker]
-      : selectGroups(await clusterInfo(io.namesrv, io.timeoutMs), broker, cluster).flatMap((g) => g.nodes.map((n) => n.adminAddress));
-    const replies = await Promise.all(admins.map((a) => withAdmin(a, io.timeoutMs, (c) => c.getBrokerConfig())));
+    const targets = await nodeAdminTargets(io.namesrv, broker, cluster, io.timeoutMs);
+    const replies = await Promise.all(targets.map((t) => withAdmin(t.admin, io.timeoutMs, (c) => c.getBrokerConfig())));
     emit(io, replies, () => replies.map((r) => `============${r.brokerName} ${r.nodeId}============\n${formatKeyValues(Object.entries(r.config).sort(([a], [b]) => a.localeCompare(b)), 50, '=  ')}`).join('\n'));
     return 0;
   },
@@ -29,7 +28,7 @@ export const getBrokerConfig: Command = {
 
 export const updateBrokerConfig: Command = {
   name: 'updateBrokerConfig',
-  summary: 'changes one broker config key (keys read only at start are refused, saying so)',
+  summary: `changes a broker config key on every node of the group, at once and until restart (${Object.keys(liveConfigKeys).join(', ')}); keys read only at start are refused, named`,
   usage: '(-b broker | -c cluster) -k key -v value',
   options: { ...brokerOrCluster, key: { type: 'string', short: 'k' }, value: { type: 'string', short: 'v' } },
   async run(values, io) {
@@ -39,8 +38,16 @@ export const updateBrokerConfig: Command = {
     const broker = optionalString(values, 'brokerAddr');
     const cluster = optionalString(values, 'clusterName');
     requireBrokerOrCluster(broker, cluster, 'updateBrokerConfig');
-    const targets = await adminTargets(io.namesrv, broker, cluster, io.timeoutMs);
-    await Promise.all(targets.map((t) => withAdmin(t.admin, io.timeoutMs, (c) => c.updateBrokerConfig({ [key]: value }))));
+    // Each node keeps its own config (it is not in the Raft log): every node of the group is told,
+    // so a later leader behaves the same.
+    const targets = await nodeAdminTargets(io.namesrv, broker, cluster, io.timeoutMs);
+    const { values: done, failures } = await settleOnEveryNode(targets, (admin) => withAdmin(admin, io.timeoutMs, (c) => c.updateBrokerConfig({ [key]: value })));
+    const replies = done.map((d) => d.value);
+    if (failures.length > 0) {
+      const applied = replies.map((r) => `${r.brokerName} ${r.nodeId}`).join(', ');
+      throw new Error(`updateBrokerConfig ${key}: ${failures.join('; ')}${applied === '' ? '' : ` (applied on ${applied})`}`);
+    }
+    emit(io, replies, () => replies.map((r) => `update broker config success, ${r.brokerName} ${r.nodeId}: ${Object.entries(r.applied).map(([k, v]) => `${k}=${v}`).join(' ')} (in force until the node restarts: put it in broker.conf to keep it)\n`).join(''));
     return 0;
   },
 };

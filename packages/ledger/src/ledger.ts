@@ -21,7 +21,7 @@ import {
   LedgerCorruptError, LedgerStoppedError, NonContiguousAppendError,
 } from './errors.ts';
 import type { FileSystem } from './fs/file-system.ts';
-import { loadHardState, saveHardStateFile } from './hard-state-file.ts';
+import { loadCommitHint, loadHardState, saveCommitHintFile, saveHardStateFile } from './hard-state-file.ts';
 import { IndexFile } from './index-file.ts';
 import type { LedgerLogger } from './logger.ts';
 import { silentLogger } from './logger.ts';
@@ -134,7 +134,8 @@ export class Ledger implements LogStorage {
     const hasData = this.fs.exists(this.segDir) && this.fs.readdir(this.segDir).length > 0;
     checkOrCreateMeta(this.fs, this.dir, { version: formatVersion, groupId: opts.groupId, segmentBytes: this.segmentBytes }, hasData);
     this.fs.mkdirp(this.segDir);
-    this.hs = loadHardState(this.fs, this.dir);
+    const hs = loadHardState(this.fs, this.dir);
+    this.hs = { ...hs, commit: Math.max(hs.commit, loadCommitHint(this.fs, this.dir)) };
     this.snap = loadSnapshotFile(this.fs, this.dir);
     const r = recoverLog({ fs: this.fs, dir: this.dir, segDir: this.segDir, segmentBytes: this.segmentBytes, commitHint: this.hs.commit, snapshot: this.snap, logger: this.logger });
     this.segments = r.segments;
@@ -143,6 +144,9 @@ export class Ledger implements LogStorage {
     this.nextPos = r.nextPos;
     this.corruptReason = r.corrupt;
     this.durable = this.index.lastIndex();
+    // A hint never names more than the log holds (it is taken from fsynced entries; this only
+    // guards against a log cut shorter by hand).
+    if (this.hs.commit > this.durable && !this.corruptReason) this.hs = { ...this.hs, commit: this.durable };
     if (!this.corruptReason && opts.verifyOnOpen === 'all') {
       const v = this.verifyAll();
       if (!v.ok) {
@@ -221,6 +225,18 @@ export class Ledger implements LogStorage {
     this.checkOpen();
     this.io('hard state', () => saveHardStateFile(this.fs, this.dir, hs));
     this.hs = { term: hs.term, vote: hs.vote, commit: hs.commit };
+  }
+
+  /**
+   * Saves a newer commit hint without fsync (hard-state-file.ts says why that is safe). The
+   * caller passes only an index whose entry is durable here.
+   */
+  saveCommitHint(commit: number): void {
+    this.checkOpen();
+    assert(commit <= this.durable, `commit hint ${commit} beyond the durable index ${this.durable}`);
+    if (commit <= this.hs.commit) return;
+    this.io('commit hint', () => saveCommitHintFile(this.fs, this.dir, commit));
+    this.hs = { ...this.hs, commit };
   }
 
   // ---- writing -----------------------------------------------------------------------

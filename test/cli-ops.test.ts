@@ -4,7 +4,9 @@
 // with the official RocketMQ 5 client as the producer and consumer, through the real `ledgermq`
 // CLI as a child process.
 
-import { existsSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import type { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { NamesrvClient } from '@ledgermq/namesrv';
@@ -170,6 +172,36 @@ describe.skipIf(!existsSync(brokerMainPath))('operator commands against a real b
     expect(tty.code, tty.stdout).toBe(0);
     expect(tty.stdout).toMatch(/sendMessage \[[^\]]*\] \d+% \| \d+\/40/);
     expect(tty.stdout).toMatch(/#Broker Name\s+#QID\s+#Send Result\s+#MsgId/);
+  }, 120_000);
+
+  it('exportMessage writes every stored message as JSON lines, with a progress bar on a terminal', async () => {
+    const status = JSON.parse(await ok(['topicStatus', '-n', n, '-t', topic, '--json'])) as Array<{ queues: Array<{ minOffset: number; maxOffset: number }> }>;
+    const stored = status.flatMap((r) => r.queues).reduce((k, q) => k + q.maxOffset - q.minOffset, 0);
+    expect(stored).toBeGreaterThanOrEqual(sent);
+    const lines = (await ok(['exportMessage', '-n', n, '-t', topic])).trim().split('\n');
+    expect(lines).toHaveLength(stored);
+    const messages = lines.map((l) => JSON.parse(l) as { topic: string; queueId: number; queueOffset: number; msgId: string; bodyBase64: string });
+    expect(new Set(messages.map((m) => `${m.queueId}/${m.queueOffset}`)).size).toBe(stored);
+    const bodies = messages.map((m) => Buffer.from(m.bodyBase64, 'base64').toString('utf8'));
+    for (let i = 0; i < sent; i++) expect(bodies).toContain(`m${i}`);
+    expect(bodies.filter((b) => b.length === 2_000)).toHaveLength(1);
+    expect(messages.every((m) => m.topic === topic && m.msgId !== '')).toBe(true);
+
+    const dir = mkdtempSync(path.join(tmpdir(), 'cli-ops-export-'));
+    try {
+      const file = path.join(dir, 'out.jsonl');
+      const limited = JSON.parse(await ok(['exportMessage', '-n', n, '-t', topic, '-f', file, '--max', '3', '--json'])) as { messages: number };
+      expect(limited.messages).toBe(3);
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(3);
+      const command = [process.execPath, '--import', 'tsx', cliMain, 'exportMessage', '-n', n, '-t', topic, '-f', file].map(shellQuote).join(' ');
+      const tty = await run('script', ['-qfec', command, '/dev/null'], 60_000);
+      expect(tty.code, tty.stdout).toBe(0);
+      expect(tty.stdout).toMatch(/exportMessage broker-a \[[^\]]*\] \d+% \| \d+\//);
+      expect(tty.stdout).toMatch(new RegExp(`exported ${stored} message\\(s\\) of ${topic} to `));
+      expect(readFileSync(file, 'utf8').trim().split('\n')).toHaveLength(stored);
+    } finally {
+      rmSync(dir, { recursive: true, force: true });
+    }
   }, 120_000);
 
   it('consumerConnection forgets a consumer that shut down', async () => {

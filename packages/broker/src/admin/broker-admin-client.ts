@@ -5,11 +5,13 @@ import * as grpc from '@grpc/grpc-js';
 import { adminErrorOf, AdminNotLeaderError, AdminUnavailableError, errorCodeHeader, leaderAdminHeader, retriableHeader, type BrokerAdminError } from './broker-admin-errors.ts';
 import { brokerAdminClientConstructor, type BrokerAdminMethod } from './broker-admin-proto.ts';
 import type {
-  BrokerConfigReply, BrokerRuntimeReply, ConnectionReply, StatsAllReply, UpdateBrokerConfigReply, ConsumerProgressReply, QueryMsgReply, ResetOffsetReply, TopicListReply, TopicStatusReply,
+  BrokerConfigReply, BrokerRuntimeReply, ConnectionReply, ReadQueueReply, StatsAllReply, UpdateBrokerConfigReply, ConsumerProgressReply, QueryMsgReply, ResetOffsetReply, TopicListReply, TopicStatusReply,
   UpdateSubGroupRequest, UpdateTopicRequest, WritePermReply, WriteReply,
 } from './broker-admin-types.ts';
 
 export const adminCallTimeoutMsDefault = 5_000;
+/** Largest reply accepted: a ReadQueue batch of base64 bodies (one 4 MiB message is ~5.6 MB). */
+const replyBytesMax = 16 * 1024 * 1024;
 /** NOT_LEADER answers followed before giving up (a leader change during the call). */
 const leaderHopsMax = 2;
 
@@ -38,6 +40,7 @@ export class BrokerAdminClient {
   consumerConnection(group: string): Promise<ConnectionReply> { return this.call('ConsumerConnection', { group }); }
   producerConnection(topic?: string): Promise<ConnectionReply> { return this.call('ProducerConnection', { topic }); }
   statsAll(topic?: string): Promise<StatsAllReply> { return this.call('StatsAll', { topic }); }
+  readQueue(topic: string, queueId: number, offset: number, count?: number): Promise<ReadQueueReply> { return this.call('ReadQueue', { topic, queueId, offset, count }); }
   wipeWritePerm(): Promise<WritePermReply> { return this.write('WipeWritePerm', {}); }
   addWritePerm(): Promise<WritePermReply> { return this.write('AddWritePerm', {}); }
 
@@ -77,7 +80,7 @@ export class BrokerAdminClient {
     let c = this.clients.get(address);
     if (c === undefined) {
       const Ctor = brokerAdminClientConstructor();
-      c = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0 }) as grpc.Client & Record<string, Unary>;
+      c = new Ctor(address, grpc.credentials.createInsecure(), { 'grpc.enable_retries': 0, 'grpc.max_receive_message_length': replyBytesMax }) as grpc.Client & Record<string, Unary>;
       this.clients.set(address, c);
     }
     return c;

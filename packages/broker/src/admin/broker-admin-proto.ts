@@ -12,7 +12,7 @@ export const brokerAdminMethods = [
   'BrokerRuntime', 'TopicList', 'TopicStatus', 'UpdateTopic', 'DeleteTopic', 'UpdateSubGroup', 'DeleteSubGroup',
   'ConsumerProgress', 'QueryMsgById', 'QueryMsgByKey', 'QueryMsgByOffset', 'ResetOffsetByTime',
   'GetBrokerConfig', 'UpdateBrokerConfig', 'WipeWritePerm', 'AddWritePerm',
-  'ConsumerConnection', 'ProducerConnection', 'StatsAll',
+  'ConsumerConnection', 'ProducerConnection', 'StatsAll', 'ReadQueue',
 ] as const;
 export type BrokerAdminMethod = (typeof brokerAdminMethods)[number];
 

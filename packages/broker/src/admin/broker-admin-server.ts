@@ -30,6 +30,7 @@ const calls: Record<BrokerAdminMethod, Call> = {
   ConsumerConnection: (s, r) => s.consumerConnection(r),
   ProducerConnection: (s, r) => s.producerConnection(r),
   StatsAll: (s, r) => s.statsAll(r),
+  ReadQueue: (s, r) => s.readQueue(r),
 };
 
 export function brokerAdminImplementation(service: BrokerAdminService, log: Logger): grpc.UntypedServiceImplementation {

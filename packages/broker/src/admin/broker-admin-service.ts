@@ -14,7 +14,7 @@ import { isLiveConfigKey, liveConfigKeys, type LiveConfigKey } from './live-conf
 import type { LiveBrokerConfig } from './live-config.ts';
 import { AdminBadRequestError, AdminInternalError, AdminNotFoundError, AdminNotLeaderError, AdminWriteFailedError, BrokerAdminError, RestartRequiredError } from './broker-admin-errors.ts';
 import {
-  bodyPreviewBytesMax,
+  bodyPreviewBytesMax, readQueueCountMax, readQueueReplyBytesMax, type ReadQueueReply,
   type BrokerConfigReply, type BrokerRuntimeReply, type ConsumerProgressReply, type MessageView, type QueryMsgReply, type QueueProgress,
   type ResetOffsetReply, type TopicListReply, type ConnectionReply, type StatsAllReply, type UpdateBrokerConfigReply, type TopicStatusReply, type TopicView, type UpdateSubGroupRequest, type UpdateTopicRequest,
   type WritePermReply, type WriteReply,
@@ -314,6 +314,17 @@ export class BrokerAdminService {
       throw new AdminBadRequestError((err as Error).message, { cause: err });
     }
     return { brokerName: this.brokerName, nodeId: this.d.cfg.node.selfId, applied, persisted: false };
+  }
+
+  /** Whole messages of one queue from `offset` on (exportMessage), at most a bounded batch. */
+  readQueue(req: { topic?: string; queueId?: number; offset?: number; count?: number }): ReadQueueReply {
+    const t = this.requireTopic(req.topic);
+    const queueId = uint(req.queueId, 'queueId');
+    const offset = uint(req.offset, 'offset');
+    const count = Math.max(1, Math.min(req.count ?? readQueueCountMax, readQueueCountMax));
+    const r = this.d.store.reader.readQueue(t.name, queueId, offset, { countMax: count, bytesMax: readQueueReplyBytesMax });
+    const messages = r.messages.map((m) => ({ ...this.view(m.message, m.queueOffset, m.physicalOffset), bodyBase64: Buffer.from(m.message.body).toString('base64') }));
+    return { brokerName: this.brokerName, topic: t.name, queueId, minOffset: r.minOffset, maxOffset: r.maxOffset, nextOffset: r.nextOffset, messages };
   }
 
   /** The consumers of a group connected to this node. */

@@ -133,6 +133,26 @@ export interface WritePermReply {
 
 export const bodyPreviewBytesMax = 4096;
 
+/** ReadQueue (exportMessage): messages per reply, and stored bytes per reply (one message may exceed it). */
+export const readQueueCountMax = 256;
+export const readQueueReplyBytesMax = 1024 * 1024;
+
+export interface ExportedMessage extends MessageView {
+  /** The whole body, base64. */
+  readonly bodyBase64: string;
+}
+
+export interface ReadQueueReply {
+  readonly brokerName: string;
+  readonly topic: string;
+  readonly queueId: number;
+  readonly minOffset: number;
+  readonly maxOffset: number;
+  /** Where the next read starts. */
+  readonly nextOffset: number;
+  readonly messages: readonly ExportedMessage[];
+}
+
 export interface UpdateBrokerConfigReply {
   readonly brokerName: string;
   readonly nodeId: string;

@@ -6,6 +6,6 @@ export { BrokerAdminClient, adminCallTimeoutMsDefault } from './broker-admin-cli
 export { brokerAdminServiceDefinition, brokerAdminMethods, brokerAdminProtoPath } from './broker-admin-proto.ts';
 export * from './broker-admin-errors.ts';
 export type * from './broker-admin-types.ts';
-export { bodyPreviewBytesMax } from './broker-admin-types.ts';
+export { bodyPreviewBytesMax, readQueueCountMax, readQueueReplyBytesMax } from './broker-admin-types.ts';
 export { LiveBrokerConfig } from './live-config.ts';
 export { liveConfigKeys, isLiveConfigKey, type LiveConfigKey } from './live-config-keys.ts';

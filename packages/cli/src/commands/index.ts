@@ -8,6 +8,7 @@ import { brokerStatus, clusterList } from './cluster-commands.ts';
 import { addWritePerm, getBrokerConfig, updateBrokerConfig, wipeWritePerm } from './config-commands.ts';
 import { consumeMessage, sendMessage } from './client-commands.ts';
 import { consumerConnection, producerConnection } from './connection-commands.ts';
+import { exportMessage } from './export-command.ts';
 import { consumerProgress, deleteSubGroup, resetOffsetByTime, updateSubGroup } from './group-commands.ts';
 import { queryMsgById, queryMsgByKey, queryMsgByOffset } from './message-commands.ts';
 import { raftStatus, transferLeader } from './raft-commands.ts';
@@ -16,7 +17,7 @@ import { deleteTopic, topicList, topicRoute, topicStatus, updateTopic } from './
 
 export const adminCommands: readonly Command[] = [
   clusterList, brokerStatus, topicList, topicRoute, topicStatus, updateTopic, deleteTopic, updateSubGroup, deleteSubGroup,
-  consumerProgress, consumerConnection, producerConnection, resetOffsetByTime, queryMsgById, queryMsgByKey, queryMsgByOffset, sendMessage, consumeMessage,
+  consumerProgress, consumerConnection, producerConnection, resetOffsetByTime, queryMsgById, queryMsgByKey, queryMsgByOffset, exportMessage, sendMessage, consumeMessage,
   getBrokerConfig, updateBrokerConfig, wipeWritePerm, addWritePerm, statsAll, raftStatus, transferLeader,
 ];
 

@@ -40,6 +40,9 @@ const noBugs: RaftBugs = {
   disableCheckQuorum: false,
   ackBeforeFsync: false,
   truncateCommitted: false,
+  ackBeforeCommit: false,
+  readUncommitted: false,
+  skipNoOp: false,
 };
 
 type CampaignKind = 'pre-vote' | 'vote' | 'transfer';
@@ -202,6 +205,8 @@ export class Raft {
 
   readIndex(): number | null {
     if (this.role !== RaftRole.Leader) return null;
+    // Planted bug skipNoOp: serve at once, before anything of this term committed (stale state).
+    if (this.bugs.skipNoOp) return this.commit;
     return this.log.term(this.commit) === this.term ? this.commit : null;
   }
 
@@ -319,7 +324,8 @@ export class Raft {
     const next = this.log.lastIndex() + 1;
     for (const v of this.voters) if (v !== this.id) this.progress.set(v, new Progress(next));
     // The no-op lets the new leader commit earlier terms' entries through one of its own term.
-    this.appendAndReplicate(EntryType.NoOp, new Uint8Array(0));
+    if (!this.bugs.skipNoOp) this.appendAndReplicate(EntryType.NoOp, new Uint8Array(0));
+    else for (const id of this.progress.keys()) this.sendAppends(id); // still probe the followers
   }
 
   private resetTimers(): void {
@@ -730,7 +736,8 @@ export class Raft {
     const matches: number[] = [];
     for (const v of this.voters) matches.push(v === this.id ? this.selfMatch() : (this.progress.get(v)?.match ?? 0));
     matches.sort((a, b) => b - a);
-    const q = matches[this.quorum() - 1] ?? 0;
+    // Planted bug ackBeforeCommit: the leader's own durable copy is enough.
+    const q = this.bugs.ackBeforeCommit ? this.selfMatch() : (matches[this.quorum() - 1] ?? 0);
     if (q <= this.commit) return false;
     if (!this.bugs.commitEarlierTerms && this.log.term(q) !== this.term) return false;
     this.commitTo(q);
@@ -887,6 +894,8 @@ export class Raft {
   /** Committed entries are handed out only once durable here (except under the ackBeforeFsync bug). */
   private committedLimit(): number {
     if (this.log.snapshotInstalling()) return this.applying;
+    // Planted bug readUncommitted: whatever is appended here is applied, committed or not.
+    if (this.bugs.readUncommitted) return Math.max(this.applying, this.log.lastIndex());
     const durable = this.bugs.ackBeforeFsync ? this.log.lastIndex() : this.log.persistedIndex;
     return Math.min(this.commit, durable);
   }

@@ -79,4 +79,10 @@ export interface RaftBugs {
   ackBeforeFsync: boolean;
   /** Followers truncate on any Append, even below their commit index. */
   truncateCommitted: boolean;
+  /** The leader commits (and so acknowledges) an entry once its own copy is durable: a quorum of one. */
+  ackBeforeCommit: boolean;
+  /** Entries are handed out for applying once appended here, before they are committed. */
+  readUncommitted: boolean;
+  /** A new leader appends no no-op and reports a read index at once (before an entry of its term commits). */
+  skipNoOp: boolean;
 }

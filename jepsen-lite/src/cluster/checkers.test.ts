@@ -1,7 +1,7 @@
 // The checkers on synthetic histories: a clean one passes, and each violation makes its checker fail.
 
 import { describe, expect, it } from 'vitest';
-import { checkAll, checkAvailability, checkDuplicated, checkFifo, checkLost, checkOnePerPosition, checkRecovered, checkUnexpected, median, unavailabilityWindows } from './checkers.ts';
+import { checkAll, checkAvailability, checkDelay, checkDuplicated, checkFifo, checkLost, checkOnePerPosition, checkProgress, checkRecovered, checkTransactions, checkUnexpected, median, unavailabilityWindows } from './checkers.ts';
 import type { FaultRecord, Op } from './history.ts';
 import { parseJsonl, toJsonl } from './history.ts';
 
@@ -35,6 +35,26 @@ class H {
     this.add({ process: 'c0', type: 'invoke', op: 'ack', value });
     this.add({ process: 'c0', type: ok ? 'ok' : 'info', op: 'ack', value });
   }
+  /** A committed-offset sample of group G, queue 0, from `node` at `term`. */
+  progress(offset: number, node = 'n0', term = 1, queue = 0): void {
+    this.ops.push({ time: this.t++, process: 'sampler', node, type: 'ok', op: 'progress', value: null, group: 'G', topic: 'T', queue, offset, term });
+  }
+  reset(queue = 0): void {
+    this.ops.push({ time: this.t++, process: 'admin', node: 'n0', type: 'ok', op: 'reset', value: null, group: 'G', topic: 'T', queue });
+  }
+  delay(value: string, deliverAt: number): void {
+    const process = value.split('-')[0]!;
+    this.add({ process, type: 'invoke', op: 'send', value, kind: 'delay', deliverAt });
+    this.add({ process, type: 'ok', op: 'send', value, kind: 'delay', messageId: `ID${this.id++}`, queue: 0 });
+  }
+  /** A transaction: half sent (ok), then commit / rollback with the given outcome. */
+  txn(value: string, txn: 'commit' | 'rollback', end: 'ok' | 'info' = 'ok'): void {
+    const process = value.split('-')[0]!;
+    this.add({ process, type: 'invoke', op: 'send', value, kind: 'transaction', txn });
+    this.add({ process, type: 'ok', op: 'send', value, kind: 'transaction', txn, messageId: `ID${this.id++}`, queue: 0 });
+    this.add({ process, type: 'invoke', op: 'end', value, txn });
+    this.add({ process, type: end, op: 'end', value, txn });
+  }
 }
 
 function clean(): H {
@@ -59,8 +79,10 @@ describe('checkers', () => {
       ['recovered', true],
       ['fifo', true],
       ['one-per-position', true],
+      ['progress', true],
       ['availability', true],
     ]);
+    expect(checkAll(h.ops, [], { fifo: false, mixed: true }).map((r) => r.name)).toEqual(['lost', 'unexpected', 'duplicated', 'recovered', 'fifo', 'delay', 'transactions', 'one-per-position', 'progress', 'availability']);
   });
 
   it('lost: an acknowledged send never read fails', () => {
@@ -170,5 +192,79 @@ describe('checkers', () => {
     expect(median([4, 1, 2, 3])).toBe(2.5);
     const h = clean();
     expect(parseJsonl<Op>(toJsonl(h.ops))).toEqual(h.ops);
+  });
+
+  it('progress: a committed offset lower than an earlier sample fails, unless reset in between', () => {
+    const h = new H();
+    h.progress(3);
+    h.progress(5, 'n1', 2);
+    h.progress(5, 'n1', 2);
+    h.progress(9, 'n1', 2, 1); // another queue
+    expect(checkProgress(h.ops)).toMatchObject({ pass: true, figures: { progressSamples: 4, progressBackwards: 0 } });
+    h.progress(4, 'n2', 3); // a new leader answering from a stale state
+    const r = checkProgress(h.ops);
+    expect(r.pass).toBe(false);
+    expect(r.items).toHaveLength(1);
+    expect(r.items[0]).toMatch(/^G\/T:0: 4 at \d+ ms \(n2, term 3\) after 5 at \d+ ms \(n1, term 2\)$/);
+    // After an explicit reset a lower offset is allowed; the next drop below it is not.
+    const k = new H();
+    k.progress(10);
+    k.reset();
+    k.progress(2);
+    expect(checkProgress(k.ops).pass).toBe(true);
+    k.progress(1);
+    expect(checkProgress(k.ops).pass).toBe(false);
+    expect(checkAll(k.ops, [], { fifo: false }).find((c) => c.name === 'progress')?.pass).toBe(false);
+  });
+
+  it('delay: a delayed message delivered before its time fails; on time or late passes', () => {
+    const h = new H();
+    h.delay('p0-0', 1_000);
+    h.delay('p0-1', 1_000);
+    h.at(1_000).read('p0-0', 0);
+    h.at(3_000).read('p0-1', 1);
+    expect(checkDelay(h.ops)).toMatchObject({ pass: true, figures: { delayed: 2, deliveredEarly: 0 } });
+    h.at(4_000).delay('p0-2', 6_000);
+    h.at(5_000).read('p0-2', 2);
+    const r = checkDelay(h.ops);
+    expect(r.pass).toBe(false);
+    expect(r.items[0]).toMatch(/^p0-2: delivered at 500\d ms, 99\d ms before its time 6000 ms$/);
+  });
+
+  it('transactions: a rolled-back message delivered fails; a committed one must be read (lost) unless its commit is unknown', () => {
+    const h = new H();
+    h.txn('p0-0', 'commit');
+    h.txn('p0-1', 'rollback');
+    h.txn('p0-2', 'commit', 'info'); // outcome unknown: not acknowledged
+    h.read('p0-0', 0);
+    expect(checkTransactions(h.ops)).toMatchObject({ pass: true, figures: { commits: 2, rollbacks: 1, committedRead: 1 } });
+    expect(checkLost(h.ops)).toMatchObject({ pass: true, figures: { acked: 1 } });
+    expect(checkRecovered(h.ops).figures).toMatchObject({ unknown: 1 });
+    // The committed one never read: lost.
+    const lost = new H();
+    lost.txn('p0-0', 'commit');
+    expect(checkLost(lost.ops).pass).toBe(false);
+    // The rolled-back one read: a violation.
+    h.read('p0-1', 1);
+    const r = checkTransactions(h.ops);
+    expect(r.pass).toBe(false);
+    expect(r.items[0]).toMatch(/^p0-1: rolled back, yet delivered at \d+ ms$/);
+    // A half delivered before its commit was invoked: a violation.
+    const early = new H();
+    early.ops.push({ time: 0, process: 'p0', node: 'n0', type: 'invoke', op: 'send', value: 'p0-0', kind: 'transaction', txn: 'commit' });
+    early.ops.push({ time: 1, process: 'p0', node: 'n0', type: 'ok', op: 'send', value: 'p0-0', kind: 'transaction', txn: 'commit', messageId: 'ID0', queue: 0 });
+    early.at(2).read('p0-0', 0, { messageId: 'ID0' });
+    early.ops.push({ time: 10, process: 'p0', node: 'n0', type: 'invoke', op: 'end', value: 'p0-0', txn: 'commit' });
+    early.ops.push({ time: 11, process: 'p0', node: 'n0', type: 'ok', op: 'end', value: 'p0-0', txn: 'commit' });
+    expect(checkTransactions(early.ops).items[0]).toMatch(/before its commit was invoked at 10 ms/);
+  });
+
+  it('one-per-position: positions of different topics do not collide', () => {
+    const h = new H();
+    h.ops.push({ time: 0, process: 'c0', node: 'n0', type: 'ok', op: 'receive', value: 'a', topic: 'T1', queue: 0, offset: 0, messageId: 'A' });
+    h.ops.push({ time: 1, process: 'c0', node: 'n0', type: 'ok', op: 'receive', value: 'b', topic: 'T2', queue: 0, offset: 0, messageId: 'B' });
+    expect(checkOnePerPosition(h.ops).pass).toBe(true);
+    h.ops.push({ time: 2, process: 'c0', node: 'n0', type: 'ok', op: 'receive', value: 'c', topic: 'T2', queue: 0, offset: 0, messageId: 'C' });
+    expect(checkOnePerPosition(h.ops).items[0]).toContain('T2/0:0');
   });
 });

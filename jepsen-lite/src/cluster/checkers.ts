@@ -4,8 +4,8 @@
 // ok line per delivered message (value null = an empty receive) or fail | info; `ack` likewise.
 // `fail` means "certainly did not happen"; `info` means "unknown outcome" (timeouts, ambiguous errors).
 
-import { reportListMax } from './constants.ts';
-import type { FaultRecord, Op } from './history.ts';
+import { delayEarlyToleranceMs, reportListMax } from './constants.ts';
+import type { FaultRecord, MessageKind, Op } from './history.ts';
 
 export interface CheckResult {
   readonly name: string;
@@ -26,6 +26,12 @@ interface SendInfo {
   okTime: number | null;
   messageId: string | null;
   group: string | null;
+  readonly kind: MessageKind;
+  readonly deliverAt: number | null;
+  readonly txn: 'commit' | 'rollback' | null;
+  /** transaction: when its commit / rollback was invoked, and how that ended */
+  endInvokeTime: number | null;
+  endOutcome: 'none' | 'pending' | 'ok' | 'fail' | 'info';
 }
 
 interface ReadInfo {
@@ -37,15 +43,46 @@ interface ReadInfo {
   readonly queue: number | null;
   readonly offset: number | null;
   readonly group: string | null;
+  readonly topic: string | null;
+}
+
+/** The position key of a delivery: topic (when several), queue, offset. */
+function positionOf(r: ReadInfo): string {
+  return `${r.topic === null ? '' : `${r.topic}/`}${r.queue ?? '?'}:${r.offset ?? '?'}`;
+}
+
+/**
+ * The producer was told its message is stored and visible: the send is ok and, for a
+ * transaction, it was to be committed and the commit was acknowledged.
+ */
+export function acknowledged(s: SendInfo): boolean {
+  if (s.outcome !== 'ok') return false;
+  if (s.txn === null) return true;
+  return s.txn === 'commit' && s.endOutcome === 'ok';
 }
 
 /** Sends by value, in invoke order, with their completion. */
 export function indexSends(ops: readonly Op[]): Map<string, SendInfo> {
   const sends = new Map<string, SendInfo>();
   for (const o of ops) {
+    if (o.op === 'end' && o.value !== null) {
+      const s = sends.get(o.value);
+      if (s === undefined) continue;
+      if (o.type === 'invoke') {
+        s.endInvokeTime ??= o.time;
+        if (s.endOutcome === 'none') s.endOutcome = 'pending';
+      } else if (s.endOutcome === 'pending') s.endOutcome = o.type;
+      continue;
+    }
     if (o.op !== 'send' || o.value === null) continue;
     if (o.type === 'invoke') {
-      if (!sends.has(o.value)) sends.set(o.value, { value: o.value, process: o.process, invokeTime: o.time, outcome: 'pending', okTime: null, messageId: null, group: o.group ?? null });
+      if (!sends.has(o.value)) {
+        const group = o.group ?? null;
+        sends.set(o.value, {
+          value: o.value, process: o.process, invokeTime: o.time, outcome: 'pending', okTime: null, messageId: null, group,
+          kind: o.kind ?? (group === null ? 'normal' : 'fifo'), deliverAt: o.deliverAt ?? null, txn: o.txn ?? null, endInvokeTime: null, endOutcome: 'none',
+        });
+      }
       continue;
     }
     const s = sends.get(o.value);
@@ -62,7 +99,7 @@ export function indexReads(ops: readonly Op[]): ReadInfo[] {
   const out: ReadInfo[] = [];
   ops.forEach((o, index) => {
     if (o.op === 'receive' && o.type === 'ok' && o.value !== null) {
-      out.push({ index, time: o.time, process: o.process, value: o.value, messageId: o.messageId ?? null, queue: o.queue ?? null, offset: o.offset ?? null, group: o.group ?? null });
+      out.push({ index, time: o.time, process: o.process, value: o.value, messageId: o.messageId ?? null, queue: o.queue ?? null, offset: o.offset ?? null, group: o.group ?? null, topic: o.topic ?? null });
     }
   });
   return out;
@@ -76,7 +113,7 @@ function list(items: readonly string[]): string[] {
 export function checkLost(ops: readonly Op[]): CheckResult {
   const sends = indexSends(ops);
   const read = new Set(indexReads(ops).map((r) => r.value));
-  const acked = [...sends.values()].filter((s) => s.outcome === 'ok');
+  const acked = [...sends.values()].filter(acknowledged);
   const lost = acked.filter((s) => !read.has(s.value)).map((s) => s.value);
   return {
     name: 'lost',
@@ -144,7 +181,7 @@ export function checkDuplicated(ops: readonly Op[]): CheckResult {
     for (const r of reads) {
       const id = r.messageId ?? '?';
       const set = positionsById.get(id) ?? new Set<string>();
-      set.add(`${r.queue ?? '?'}:${r.offset ?? '?'}`);
+      set.add(positionOf(r));
       positionsById.set(id, set);
     }
     const multiPos = [...positionsById].filter(([, p]) => p.size > 1);
@@ -170,7 +207,8 @@ export function checkDuplicated(ops: readonly Op[]): CheckResult {
 export function checkRecovered(ops: readonly Op[]): CheckResult {
   const sends = indexSends(ops);
   const read = new Set(indexReads(ops).map((r) => r.value));
-  const unknown = [...sends.values()].filter((s) => s.outcome === 'info' || s.outcome === 'pending');
+  // Unknown: the send's outcome, or a commit's (the broker's transaction check then decides).
+  const unknown = [...sends.values()].filter((s) => s.outcome === 'info' || s.outcome === 'pending' || (s.outcome === 'ok' && s.txn === 'commit' && s.endOutcome !== 'ok'));
   const recovered = unknown.filter((s) => read.has(s.value));
   return {
     name: 'recovered',
@@ -228,7 +266,7 @@ export function checkOnePerPosition(ops: readonly Op[]): CheckResult {
   const at = new Map<string, Set<string>>();
   for (const r of indexReads(ops)) {
     if (r.offset === null) continue;
-    const key = `${r.queue ?? '?'}:${r.offset}`;
+    const key = positionOf(r);
     const set = at.get(key) ?? new Set<string>();
     set.add(r.messageId ?? r.value);
     at.set(key, set);
@@ -323,13 +361,119 @@ export function fmtMs(ms: number | null): string {
   return ms === null ? 'n/a' : `${Math.round(ms)} ms`;
 }
 
+/**
+ * Consumer progress never moves backwards: per (group, topic, queue), a committed-offset sample
+ * lower than an earlier one fails, unless an explicit `reset` of that queue came in between.
+ * Samples come from one sequential sampler, so history order is real-time order.
+ */
+export function checkProgress(ops: readonly Op[]): CheckResult {
+  const best = new Map<string, Op>();
+  const bad: string[] = [];
+  let samples = 0;
+  let resets = 0;
+  for (const o of ops) {
+    if (o.type !== 'ok' || (o.op !== 'progress' && o.op !== 'reset')) continue;
+    const key = `${o.group ?? '?'}/${o.topic ?? '?'}:${o.queue ?? 0}`;
+    if (o.op === 'reset') {
+      resets++;
+      best.delete(key); // anything may follow an explicit reset
+      continue;
+    }
+    if (o.offset === null || o.offset === undefined) continue;
+    samples++;
+    const prev = best.get(key);
+    if (prev !== undefined && o.offset < prev.offset!) {
+      bad.push(`${key}: ${o.offset} at ${o.time} ms (${o.node}, term ${o.term ?? '?'}) after ${prev.offset} at ${prev.time} ms (${prev.node}, term ${prev.term ?? '?'})`);
+    }
+    if (prev === undefined || o.offset >= prev.offset!) best.set(key, o);
+  }
+  return {
+    name: 'progress',
+    pass: bad.length === 0,
+    summary: `${bad.length} committed consumer offsets lower than an earlier sample (${samples} samples of ${best.size} queues, ${resets} explicit resets)`,
+    items: list(bad),
+    figures: { progressSamples: samples, progressBackwards: bad.length },
+  };
+}
+
+/** The first delivery of each value. */
+function firstReads(ops: readonly Op[]): Map<string, ReadInfo> {
+  const out = new Map<string, ReadInfo>();
+  for (const r of indexReads(ops)) if (!out.has(r.value)) out.set(r.value, r);
+  return out;
+}
+
+/** A delayed message is never delivered before its delivery time (less `delayEarlyToleranceMs`). */
+export function checkDelay(ops: readonly Op[]): CheckResult {
+  const sends = indexSends(ops);
+  const firstRead = firstReads(ops);
+  const bad: string[] = [];
+  let delayed = 0;
+  let lateMaxMs: number | null = null;
+  for (const s of sends.values()) {
+    if (s.kind !== 'delay' || s.deliverAt === null) continue;
+    delayed++;
+    const r = firstRead.get(s.value);
+    if (r === undefined) continue;
+    const earlyMs = s.deliverAt - r.time;
+    if (earlyMs > delayEarlyToleranceMs) bad.push(`${s.value}: delivered at ${r.time} ms, ${earlyMs} ms before its time ${s.deliverAt} ms`);
+    else lateMaxMs = Math.max(lateMaxMs ?? 0, r.time - s.deliverAt);
+  }
+  return {
+    name: 'delay',
+    pass: bad.length === 0,
+    summary: `${bad.length} of ${delayed} delayed messages delivered early (tolerance ${delayEarlyToleranceMs} ms); latest delivery ${fmtMs(lateMaxMs)} after its time`,
+    items: list(bad),
+    figures: { delayed, deliveredEarly: bad.length, delayLateMaxMs: lateMaxMs },
+  };
+}
+
+/**
+ * Transactions: a rolled-back message is never delivered; a committed one is never delivered
+ * before its commit was invoked (halves are invisible). Committed and acknowledged ones must be
+ * delivered: that is `lost`'s job (it counts them as acknowledged).
+ */
+export function checkTransactions(ops: readonly Op[]): CheckResult {
+  const sends = indexSends(ops);
+  const firstRead = firstReads(ops);
+  const bad: string[] = [];
+  let commits = 0;
+  let rollbacks = 0;
+  let committedRead = 0;
+  for (const s of sends.values()) {
+    if (s.txn === null) continue;
+    const r = firstRead.get(s.value);
+    if (s.txn === 'rollback') {
+      rollbacks++;
+      if (r !== undefined) bad.push(`${s.value}: rolled back, yet delivered at ${r.time} ms`);
+      continue;
+    }
+    commits++;
+    if (r === undefined) continue;
+    committedRead++;
+    // Before the commit was invoked only a transaction check could have committed it, and the check comes after the commit is due.
+    if (s.endInvokeTime !== null && r.time < s.endInvokeTime) bad.push(`${s.value}: delivered at ${r.time} ms, before its commit was invoked at ${s.endInvokeTime} ms`);
+  }
+  return {
+    name: 'transactions',
+    pass: bad.length === 0,
+    summary: `${bad.length} violations; ${committedRead} of ${commits} to-be-committed delivered, ${rollbacks} rolled back`,
+    items: list(bad),
+    figures: { commits, rollbacks, committedRead, transactionViolations: bad.length },
+  };
+}
+
 export interface CheckOptions {
   readonly fifo: boolean;
+  /** the mixed workload: delay and transaction checkers too */
+  readonly mixed?: boolean;
 }
 
 /** Every checker over one history. */
 export function checkAll(ops: readonly Op[], faults: readonly FaultRecord[], opts: CheckOptions): CheckResult[] {
-  const out = [checkLost(ops), checkUnexpected(ops), checkDuplicated(ops), checkRecovered(ops), checkOnePerPosition(ops), checkAvailability(ops, faults)];
-  if (opts.fifo) out.splice(4, 0, checkFifo(ops));
+  const out = [checkLost(ops), checkUnexpected(ops), checkDuplicated(ops), checkRecovered(ops)];
+  if (opts.fifo || opts.mixed === true) out.push(checkFifo(ops));
+  if (opts.mixed === true) out.push(checkDelay(ops), checkTransactions(ops));
+  out.push(checkOnePerPosition(ops), checkProgress(ops), checkAvailability(ops, faults));
   return out;
 }

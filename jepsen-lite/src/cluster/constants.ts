@@ -27,6 +27,9 @@ export const topicQueue = 'JepsenQueue';
 export const topicFifo = 'JepsenFifo';
 export const consumerGroupQueue = 'jepsen-queue-consumers';
 export const consumerGroupFifo = 'jepsen-fifo-consumers';
+/** The mixed workload: one auto-created (mixed-type) topic, a FIFO consumer group. */
+export const topicMixed = 'JepsenMixed';
+export const consumerGroupMixed = 'jepsen-mixed-consumers';
 /** Sequential sending lanes (history processes) per node. */
 export const producerLanesPerNode = 2;
 /** One consumer per node. */
@@ -59,3 +62,17 @@ export const drainQuietRounds = 2;
 export const historyOpsMax = 2_000_000;
 export const timelineBucketMs = 1_000;
 export const reportListMax = 50;
+
+// --- consumer progress sampling
+/** How often the sampler reads the leader's committed consumer offsets. */
+export const progressSampleIntervalMs = 100;
+export const progressCallTimeoutMs = 1_000;
+/** Hard cap on sampling rounds in one run. */
+export const progressSamplesMax = 50_000;
+
+// --- mixed workload
+/** A delayed message may be delivered this much before its time (ms rounding of the timer). */
+export const delayEarlyToleranceMs = 50;
+/** Delays of the mixed workload's delay messages: min + a seq-derived share of the spread. */
+export const mixedDelayMsMin = 1_000;
+export const mixedDelayMsSpread = 2_000;

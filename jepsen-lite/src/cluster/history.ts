@@ -4,7 +4,14 @@
 import { historyOpsMax } from './constants.ts';
 
 export type OpType = 'invoke' | 'ok' | 'fail' | 'info';
-export type OpName = 'send' | 'receive' | 'ack';
+/**
+ * send / receive / ack: the workload. end: a transaction's commit or rollback (after its half
+ * was sent). progress: a sample of a consumer group's committed offset of one queue, read from
+ * the leader (`offset`). reset: an explicit offset change of a group's queue (progress may go back).
+ */
+export type OpName = 'send' | 'receive' | 'ack' | 'end' | 'progress' | 'reset';
+/** What a send sends (the mixed workload mixes them; queue and fifo send one kind). */
+export type MessageKind = 'normal' | 'fifo' | 'delay' | 'transaction';
 
 export interface Op {
   /** ms since the start of the run */
@@ -24,6 +31,16 @@ export interface Op {
   readonly group?: string | null;
   readonly deliveryAttempt?: number | null;
   readonly error?: string | null;
+  /** topic of a send / delivery / progress sample (absent = the run's one topic) */
+  readonly topic?: string | null;
+  /** send: the kind of message (absent = normal, or fifo when `group` is set) */
+  readonly kind?: MessageKind | null;
+  /** delay send: when it may be delivered at the earliest (ms since the start of the run) */
+  readonly deliverAt?: number | null;
+  /** transaction send / end: what the producer decided (and answers a transaction check with) */
+  readonly txn?: 'commit' | 'rollback' | null;
+  /** progress: the term of the leader that answered */
+  readonly term?: number | null;
 }
 
 /** A fault window as the schedule applied it. */

@@ -31,7 +31,8 @@ function openLedger(dir: string): Ledger {
 }
 
 async function openStore(dir: string, log: Ledger): Promise<StoreStateMachine> {
-  const s = await StoreStateMachine.open({ dir, log, cqRecordsPerFile: 64 });
+  // Small sweep steps: the index sweep after retention takes several, as on a big store.
+  const s = await StoreStateMachine.open({ dir, log, cqRecordsPerFile: 64, indexSweepKeysPerStep: 16 });
   cleanups.push(() => s.close().catch(() => {}));
   return s;
 }
@@ -75,6 +76,8 @@ describe('store retention by disk size', () => {
 
     // An age limit alone (72 h) deletes nothing; a size limit of half the log deletes the oldest.
     expect(ledger.applyRetention({ nowMs: Date.now(), maxAgeMs: 72 * 3600_000 }).deletedSegments).toBe(0);
+    const [gone] = await store.index.byKey('R', 'k0');
+    expect(store.reader.readByPhysicalOffset(gone!.physicalOffset).body[0]).toBe(0x30);
     const deleted = await retention(ledger, store, Math.floor(before.bytes / 2));
     expect(deleted).toBeGreaterThan(0);
     const after = ledger.status();
@@ -96,13 +99,24 @@ describe('store retention by disk size', () => {
       // Finding by time skips what is gone.
       expect(store.reader.offsetForTimestamp('R', q, 0)).toBe(state.minOffset);
     }
-    // An index hit naming a deleted message resolves to "not found", never to other bytes.
-    const [hit] = await store.index.byKey('R', 'k0');
-    expect(hit).toBeDefined();
-    expect(hit!.physicalOffset).toBeLessThan(firstPos);
-    expect(() => store.reader.readByPhysicalOffset(hit!.physicalOffset)).toThrow(MessageNotFoundError);
-    const [kept] = await store.index.byKey('R', 'k199');
-    expect(store.reader.readByPhysicalOffset(kept!.physicalOffset).body[0]).toBe(0x30 + 9);
+    // The index follows: look-ups by key and by time return only what the log still holds,
+    // at once; a deleted message's offset resolves to "not found", never to other bytes.
+    const retained = (st: StoreStateMachine) => [0, 1].reduce((n, q) => n + st.queueState('R', q)!.nextOffset - st.queueState('R', q)!.minOffset, 0);
+    const kept = retained(store);
+    expect(kept).toBeLessThan(200);
+    expect(await store.index.byKey('R', 'k0')).toEqual([]);
+    expect(() => store.reader.readByPhysicalOffset(gone!.physicalOffset)).toThrow(MessageNotFoundError);
+    const [last] = await store.index.byKey('R', 'k199');
+    expect(store.reader.readByPhysicalOffset(last!.physicalOffset).body[0]).toBe(0x30 + 9);
+    const byTime = store.reader.byTimeRange('R', 0, Number.MAX_SAFE_INTEGER, 1024);
+    expect(byTime.length).toBe(kept);
+    expect(Math.min(...byTime.map((h) => h.physicalOffset))).toBeGreaterThanOrEqual(firstPos);
+    // ...and LevelDB loses the entries below the log start: the sweep, in bounded steps.
+    await store.indexSwept();
+    expect((await store.digest()).db.index.entries).toBe(kept); // one key entry per message
+    const [first] = await store.index.byKey('R', `k${200 - kept}`);
+    expect(first!.physicalOffset).toBeGreaterThanOrEqual(firstPos);
+    expect(await store.index.byKey('R', `k${199 - kept}`)).toEqual([]);
 
     // The raised minimums are durable: a reopened store answers the same.
     const states = store.queueStates();

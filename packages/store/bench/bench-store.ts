@@ -1,28 +1,34 @@
-// npm run bench:store [-- --messages N --batch M --runs R --json FILE]
+// npm run bench:store [-- --messages N --batch M --queues Q --runs R --unflushed U --json FILE]
 //
 // One node, in process: a real Ledger with the entries pre-written (1 KiB bodies, a tag, one
-// key and a client id each: three index entries per message), and a real StoreStateMachine.
-//  - apply: messages/s through apply() into the ConsumeQueues + index + metadata, including the
-//    checkpoints (a flush every 100,000 messages, as the node's 1 s checkpoint would).
+// key and a client id each: two LevelDB index entries per message), and a real StoreStateMachine.
+//  - apply: messages through apply() into the ConsumeQueues + index + metadata, with the
+//    checkpoints a node would take (one per 200,000 messages = 1 s at the target rate, plus the
+//    store's own at indexFlushEntries). Reported three ways, because the machine is shared:
+//    main-thread CPU (from /proc/self/task/<pid>/schedstat: what one core would do, the target's
+//    terms), wall time (includes waiting for the LevelDB write and any preemption), and the CPU
+//    of all threads (LevelDB's writer and compactions) per message. Reading the log is not
+//    counted (its main-thread CPU is measured and taken out).
 //  - read: messages/s through reader.readQueue (32 per call) over every queue, from the log.
-//  - recovery: a store "killed" with 100,000 applied messages past its last checkpoint (its
-//    files copied while open, the page cache being what survives a process kill): reopen the
-//    ledger, open the store (cuts the ConsumeQueues back) and replay to the end = serving.
-//    (The Raft node's own start-up, elections and catching up are not part of it.)
-//  - disk bytes per message beyond the body: ledger, ConsumeQueue and LevelDB bytes.
-// Medians over the runs. No asserts: this measures.
+//  - recovery: a store "killed" U messages past its last checkpoint (its files copied while
+//    open: the page cache is what survives a process kill): reopen the ledger, open the store
+//    (cuts the ConsumeQueues back) and replay to the end = serving from this store. (A node's
+//    process start, election and catch-up are not in it.)
+//  - disk bytes per message beyond the body: ledger, ConsumeQueue and LevelDB (after compaction
+//    has had the time the run took; LevelDB's log and level-0 files shrink later).
+// Best and spread over the runs. No asserts: this measures.
 
-import { cpSync, mkdtempSync, readdirSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readdirSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { Ledger, RealFileSystem } from '@ledgermq/ledger';
 import { type Entry, EntryType } from '@ledgermq/raft';
 import { CommandKind, emptyProperties, encodeCommand, encodeMessageBatch, StoreStateMachine, topicConfig } from '@ledgermq/store';
 
-interface Args { messages: number; batch: number; runs: number; json: string | null; queues: number }
+interface Args { messages: number; batch: number; runs: number; json: string | null; queues: number; unflushed: number }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { messages: 1_000_000, batch: 1, runs: 3, json: null, queues: 8 };
+  const a: Args = { messages: 1_000_000, batch: 1, runs: 3, json: null, queues: 8, unflushed: 200_000 };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -30,18 +36,35 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--batch') a.batch = Number(v);
     else if (k === '--runs') a.runs = Number(v);
     else if (k === '--queues') a.queues = Number(v);
+    else if (k === '--unflushed') a.unflushed = Number(v);
     else if (k === '--json') a.json = v ?? null;
     else continue;
     i++;
   }
+  for (const [name, n] of [['messages', a.messages], ['batch', a.batch], ['runs', a.runs], ['queues', a.queues]] as const) {
+    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
+  }
+  if (a.batch > 1024) throw new Error('--batch is at most 1024 messages per entry');
+  if (!(a.unflushed >= 0 && a.unflushed < a.messages)) throw new Error('--unflushed must be in [0, messages)');
   return a;
 }
 
 const bodyBytes = 1024;
 const topic = 'BenchTopic';
-const flushEveryMessages = 100_000;
-const unflushedAtCrash = 100_000;
+const checkpointEveryMessages = 200_000;
 const applyChunkEntries = 256;
+const schedstat = `/proc/self/task/${process.pid}/schedstat`;
+
+/** CPU time of the main thread so far, ms (the kernel's run time of this task, in ns). */
+function mainCpuMs(): number {
+  return Number(readFileSync(schedstat, 'utf8').split(' ')[0]) / 1e6;
+}
+
+/** CPU time of every thread of the process so far, ms. */
+function processCpuMs(): number {
+  const u = process.cpuUsage();
+  return (u.user + u.system) / 1000;
+}
 
 function duBytes(p: string): number {
   const st = statSync(p);
@@ -49,11 +72,6 @@ function duBytes(p: string): number {
   let n = 0;
   for (const name of readdirSync(p)) n += duBytes(path.join(p, name));
   return n;
-}
-
-function median(xs: number[]): number {
-  const s = [...xs].sort((a, b) => a - b);
-  return s.length % 2 === 1 ? s[(s.length - 1) / 2] : (s[s.length / 2 - 1] + s[s.length / 2]) / 2;
 }
 
 function openLedger(dir: string): Ledger {
@@ -71,7 +89,7 @@ function writeLog(dir: string, a: Args): { ledger: Ledger; bodyTotal: number } {
   let pending: Entry[] = [];
   while (seq < a.messages) {
     const n = Math.min(a.batch, a.messages - seq);
-    const queueId = (seq / a.batch) % a.queues | 0;
+    const queueId = Math.floor(seq / a.batch) % a.queues;
     const messages = Array.from({ length: n }, (_, j) => ({
       flag: 0, sysFlag: 0, reconsumeTimes: 0, bornHost: '10.0.0.9:50000', bornTimestampMs: 1_700_000_000_000 + seq + j,
       properties: emptyProperties({ tags: (seq + j) % 2 === 0 ? 'TagA' : 'TagB', keys: [`key-${(seq + j) % 10_000}`], uniqKey: `7F00000100002A9F0000${(seq + j).toString(16).padStart(12, '0')}` }),
@@ -89,29 +107,48 @@ function writeLog(dir: string, a: Args): { ledger: Ledger; bodyTotal: number } {
   return { ledger, bodyTotal: a.messages * bodyBytes };
 }
 
-/** Applies entries (from, to] in chunks; returns the seconds spent in apply() and in flush(). */
-async function applyRange(store: StoreStateMachine, ledger: Ledger, to: number, batch: number, flushAtEnd: boolean, flushEvery: number): Promise<{ apply: number; flush: number }> {
-  let applyMs = 0;
-  let flushMs = 0;
-  let sinceFlush = 0;
-  for (let i = store.lastApplied() + 1; i <= to; i += applyChunkEntries) {
-    const chunk = ledger.entries(i, Math.min(i + applyChunkEntries, to + 1), 1 << 30); // reading the log is not timed
-    const t = performance.now();
+interface ApplyCost { messages: number; wallMs: number; mainCpuMs: number; processCpuMs: number; checkpointWaitMs: number }
+
+/**
+ * Applies entries (from, to] in chunks, checkpointing every `checkpointEvery` messages (and at
+ * the end when `flushAtEnd`). The log reads are timed apart and taken out of every figure.
+ */
+async function applyRange(store: StoreStateMachine, ledger: Ledger, to: number, batch: number, flushAtEnd: boolean, checkpointEvery: number): Promise<ApplyCost> {
+  let readMain = 0;
+  let readWall = 0;
+  let checkpointWaitMs = 0;
+  let since = 0;
+  const first = store.lastApplied() + 1;
+  const wall0 = performance.now();
+  const main0 = mainCpuMs();
+  const proc0 = processCpuMs();
+  for (let i = first; i <= to; i += applyChunkEntries) {
+    const r0 = mainCpuMs();
+    const w0 = performance.now();
+    const chunk = ledger.entries(i, Math.min(i + applyChunkEntries, to + 1), 1 << 30);
+    readWall += performance.now() - w0;
+    readMain += mainCpuMs() - r0;
     store.apply(chunk);
-    applyMs += performance.now() - t;
-    sinceFlush += chunk.length * batch;
-    if (sinceFlush >= flushEvery || (flushAtEnd && i + applyChunkEntries > to)) {
+    since += chunk.length * batch;
+    if (since >= checkpointEvery || (flushAtEnd && i + applyChunkEntries > to)) {
       const f = performance.now();
       await store.flush();
-      flushMs += performance.now() - f;
-      sinceFlush = 0;
+      checkpointWaitMs += performance.now() - f;
+      since = 0;
     }
   }
-  return { apply: applyMs / 1000, flush: flushMs / 1000 };
+  return {
+    messages: (to - first + 1) * batch,
+    wallMs: performance.now() - wall0 - readWall,
+    mainCpuMs: mainCpuMs() - main0 - readMain,
+    processCpuMs: processCpuMs() - proc0 - readMain,
+    checkpointWaitMs,
+  };
 }
 
-function readAll(store: StoreStateMachine, queues: number): { seconds: number; messages: number } {
-  const t = performance.now();
+function readAll(store: StoreStateMachine, queues: number): { wallMs: number; mainCpuMs: number; messages: number } {
+  const w = performance.now();
+  const c = mainCpuMs();
   let messages = 0;
   for (let q = 0; q < queues; q++) {
     let offset = 0;
@@ -122,10 +159,15 @@ function readAll(store: StoreStateMachine, queues: number): { seconds: number; m
       offset = r.nextOffset;
     }
   }
-  return { seconds: (performance.now() - t) / 1000, messages };
+  return { wallMs: performance.now() - w, mainCpuMs: mainCpuMs() - c, messages };
 }
 
-interface RunResult { applyPerSec: number; applyOnlyPerSec: number; flushShare: number; readPerSec: number; replayed: number; recoveryMs: number; ledgerOpenMs: number; storeOpenMs: number; replayMs: number; bytes: { ledger: number; cq: number; db: number } }
+interface RunResult {
+  applyPerMainCpuSec: number; applyPerWallSec: number; allThreadsCpuUsPerMessage: number; checkpointWaitShare: number;
+  readPerMainCpuSec: number; readPerWallSec: number;
+  replayed: number; recoveryMs: number; recoveryMainCpuMs: number; ledgerOpenMs: number; storeOpenMs: number; replayMs: number;
+  bytes: { ledger: number; cq: number; db: number };
+}
 
 async function runOnce(root: string, ledgerDir: string, a: Args, lastIndex: number): Promise<RunResult> {
   const storeDir = path.join(root, `store-${Date.now()}`);
@@ -133,16 +175,17 @@ async function runOnce(root: string, ledgerDir: string, a: Args, lastIndex: numb
   const store = await StoreStateMachine.open({ dir: storeDir, log: ledger });
   // Apply up to `cut` with the regular checkpoints, then the rest without one: the files copied
   // at that moment are the image of a process killed `replayed` messages past its checkpoint.
-  const cut = Math.max(1, lastIndex - Math.ceil(unflushedAtCrash / a.batch));
-  const head = await applyRange(store, ledger, cut, a.batch, true, flushEveryMessages);
+  const cut = Math.max(1, lastIndex - Math.ceil(a.unflushed / a.batch));
+  const head = await applyRange(store, ledger, cut, a.batch, true, checkpointEveryMessages);
   const tail = await applyRange(store, ledger, lastIndex, a.batch, false, Number.POSITIVE_INFINITY);
   const crashed = path.join(root, `crashed-${Date.now()}`);
   cpSync(storeDir, crashed, { recursive: true });
-  const f = performance.now();
+  const w = performance.now();
+  const c = mainCpuMs();
+  const p = processCpuMs();
   await store.flush();
-  const lastFlush = (performance.now() - f) / 1000;
-  const applyOnly = head.apply + tail.apply;
-  const applySeconds = applyOnly + head.flush + lastFlush;
+  const last: ApplyCost = { messages: 0, wallMs: performance.now() - w, mainCpuMs: mainCpuMs() - c, processCpuMs: processCpuMs() - p, checkpointWaitMs: performance.now() - w };
+  const sum = (f: (x: ApplyCost) => number) => f(head) + f(tail) + f(last);
   const read = readAll(store, a.queues);
   if (read.messages !== a.messages) throw new Error(`read ${read.messages} of ${a.messages} messages`);
   const bytes = { ledger: duBytes(ledgerDir), cq: duBytes(path.join(storeDir, 'consumequeue')), db: duBytes(path.join(storeDir, 'db')) };
@@ -151,6 +194,7 @@ async function runOnce(root: string, ledgerDir: string, a: Args, lastIndex: numb
   rmSync(storeDir, { recursive: true, force: true });
 
   const t0 = performance.now();
+  const c0 = mainCpuMs();
   ledger = openLedger(ledgerDir);
   const t1 = performance.now();
   const recovered = await StoreStateMachine.open({ dir: crashed, log: ledger });
@@ -158,14 +202,29 @@ async function runOnce(root: string, ledgerDir: string, a: Args, lastIndex: numb
   if (recovered.appliedIndex() !== cut) throw new Error(`recovered at ${recovered.appliedIndex()}, expected ${cut}`);
   for (let i = recovered.lastApplied() + 1; i <= lastIndex; i += applyChunkEntries) recovered.apply(ledger.entries(i, Math.min(i + applyChunkEntries, lastIndex + 1), 1 << 30));
   const t3 = performance.now();
+  const recoveryMainCpuMs = mainCpuMs() - c0;
   await recovered.close();
   ledger.close();
   rmSync(crashed, { recursive: true, force: true });
+  const wallMs = sum((x) => x.wallMs);
   return {
-    applyPerSec: a.messages / applySeconds, applyOnlyPerSec: a.messages / applyOnly, flushShare: (applySeconds - applyOnly) / applySeconds,
-    readPerSec: read.messages / read.seconds, replayed: (lastIndex - cut) * a.batch,
-    recoveryMs: t3 - t0, ledgerOpenMs: t1 - t0, storeOpenMs: t2 - t1, replayMs: t3 - t2, bytes,
+    applyPerMainCpuSec: a.messages / (sum((x) => x.mainCpuMs) / 1000),
+    applyPerWallSec: a.messages / (wallMs / 1000),
+    allThreadsCpuUsPerMessage: (sum((x) => x.processCpuMs) * 1000) / a.messages,
+    checkpointWaitShare: sum((x) => x.checkpointWaitMs) / wallMs,
+    readPerMainCpuSec: read.messages / (read.mainCpuMs / 1000),
+    readPerWallSec: read.messages / (read.wallMs / 1000),
+    replayed: (lastIndex - cut) * a.batch,
+    recoveryMs: t3 - t0, recoveryMainCpuMs, ledgerOpenMs: t1 - t0, storeOpenMs: t2 - t1, replayMs: t3 - t2, bytes,
   };
+}
+
+/** Best (max or min) and the spread (max - min) of a figure over the runs. */
+function stat(runs: RunResult[], f: (x: RunResult) => number, best: 'max' | 'min'): { best: number; spread: number } {
+  const xs = runs.map(f);
+  const hi = Math.max(...xs);
+  const lo = Math.min(...xs);
+  return { best: best === 'max' ? hi : lo, spread: hi - lo };
 }
 
 async function main(): Promise<void> {
@@ -183,33 +242,42 @@ async function main(): Promise<void> {
       runs.push(await runOnce(root, ledgerDir, a, lastIndex));
       console.error(`run ${r + 1}/${a.runs}: ${JSON.stringify(runs[runs.length - 1])}`);
     }
-    const m = (f: (x: RunResult) => number) => median(runs.map(f));
     const perMsg = (b: number) => b / a.messages;
     const ledgerOver = perMsg(runs[0].bytes.ledger - bodyTotal);
+    const dbBytes = stat(runs, (x) => x.bytes.db, 'min').best;
     const result = {
       messages: a.messages, messagesPerEntry: a.batch, queues: a.queues, bodyBytes, runs: a.runs,
-      applyMessagesPerSec: Math.round(m((x) => x.applyPerSec)),
-      applyWithoutCheckpointsMessagesPerSec: Math.round(m((x) => x.applyOnlyPerSec)),
-      checkpointShareOfApply: +m((x) => x.flushShare).toFixed(3),
-      readMessagesPerSec: Math.round(m((x) => x.readPerSec)),
-      recoveryMs: Math.round(m((x) => x.recoveryMs)),
-      recoveryParts: { ledgerOpenMs: Math.round(m((x) => x.ledgerOpenMs)), storeOpenMs: Math.round(m((x) => x.storeOpenMs)), replayMs: Math.round(m((x) => x.replayMs)), replayedMessages: runs[0].replayed },
+      applyMessagesPerMainThreadCpuSec: stat(runs, (x) => x.applyPerMainCpuSec, 'max'),
+      applyMessagesPerWallSec: stat(runs, (x) => x.applyPerWallSec, 'max'),
+      applyAllThreadsCpuUsPerMessage: stat(runs, (x) => x.allThreadsCpuUsPerMessage, 'min'),
+      applyCheckpointWaitShare: stat(runs, (x) => x.checkpointWaitShare, 'min'),
+      readMessagesPerMainThreadCpuSec: stat(runs, (x) => x.readPerMainCpuSec, 'max'),
+      readMessagesPerWallSec: stat(runs, (x) => x.readPerWallSec, 'max'),
+      recoveryMs: stat(runs, (x) => x.recoveryMs, 'min'),
+      recoveryMainThreadCpuMs: stat(runs, (x) => x.recoveryMainCpuMs, 'min'),
+      recoveryParts: { ledgerOpenMs: stat(runs, (x) => x.ledgerOpenMs, 'min'), storeOpenMs: stat(runs, (x) => x.storeOpenMs, 'min'), replayMs: stat(runs, (x) => x.replayMs, 'min'), replayedMessages: runs[0].replayed },
       diskBytesPerMessageBeyondBody: {
-        ledger: +ledgerOver.toFixed(1), consumeQueue: +perMsg(runs[0].bytes.cq).toFixed(1), leveldb: +perMsg(m((x) => x.bytes.db)).toFixed(1),
-        total: +(ledgerOver + perMsg(runs[0].bytes.cq) + perMsg(m((x) => x.bytes.db))).toFixed(1),
+        ledger: +ledgerOver.toFixed(1), consumeQueue: +perMsg(runs[0].bytes.cq).toFixed(1), leveldb: +perMsg(dbBytes).toFixed(1),
+        total: +(ledgerOver + perMsg(runs[0].bytes.cq) + perMsg(dbBytes)).toFixed(1),
       },
       samples: runs,
     };
+    const n = (s: { best: number; spread: number }, digits = 0) => `${s.best.toLocaleString('en', { maximumFractionDigits: digits })} (spread ${s.spread.toLocaleString('en', { maximumFractionDigits: digits })})`;
+    const d = result.diskBytesPerMessageBeyondBody;
     const rows: [string, string][] = [
       ['messages (1 KiB bodies)', `${a.messages} in ${lastIndex - 1} entries (${a.batch}/entry), ${a.queues} queues`],
-      ['apply (CQ + index + metadata, with checkpoints)', `${result.applyMessagesPerSec.toLocaleString('en')} msg/s`],
-      ['  of which apply() alone / checkpoint share', `${result.applyWithoutCheckpointsMessagesPerSec.toLocaleString('en')} msg/s / ${(result.checkpointShareOfApply * 100).toFixed(0)}% of the time in flush()`],
-      ['read by queue range (32/call)', `${result.readMessagesPerSec.toLocaleString('en')} msg/s`],
-      [`recovery after kill (${runs[0].replayed} msgs past checkpoint)`, `${result.recoveryMs} ms (ledger open ${result.recoveryParts.ledgerOpenMs}, store open ${result.recoveryParts.storeOpenMs}, replay ${result.recoveryParts.replayMs})`],
-      ['disk bytes/message beyond body', `${result.diskBytesPerMessageBeyondBody.total} (ledger ${result.diskBytesPerMessageBeyondBody.ledger}, CQ ${result.diskBytesPerMessageBeyondBody.consumeQueue}, LevelDB ${result.diskBytesPerMessageBeyondBody.leveldb})`],
+      ['apply, msg/s of main-thread CPU (target 200,000)', n(result.applyMessagesPerMainThreadCpuSec)],
+      ['apply, msg/s of wall time (shared machine)', n(result.applyMessagesPerWallSec)],
+      ['apply, CPU µs/msg of all threads (LevelDB too)', n(result.applyAllThreadsCpuUsPerMessage, 2)],
+      ['apply, share of wall time awaiting checkpoints', n(result.applyCheckpointWaitShare, 3)],
+      ['read by queue range (32/call), msg/s of main-thread CPU (target 300,000)', n(result.readMessagesPerMainThreadCpuSec)],
+      ['read by queue range, msg/s of wall time', n(result.readMessagesPerWallSec)],
+      [`recovery after kill (${runs[0].replayed} msgs past checkpoint, ${a.messages} held), ms (target 5,000)`, `${n(result.recoveryMs)}; main-thread CPU ${n(result.recoveryMainThreadCpuMs)}`],
+      ['  ledger open / store open / replay, ms', `${n(result.recoveryParts.ledgerOpenMs)} / ${n(result.recoveryParts.storeOpenMs)} / ${n(result.recoveryParts.replayMs)}`],
+      ['disk bytes/message beyond body', `${d.total} (ledger ${d.ledger}, ConsumeQueue ${d.consumeQueue}, LevelDB ${d.leveldb})`],
     ];
     const w = Math.max(...rows.map(([k]) => k.length));
-    console.log(`bench:store — medians of ${a.runs} runs`);
+    console.log(`bench:store — best of ${a.runs} runs (spread = max - min)`);
     for (const [k, v] of rows) console.log(`${k.padEnd(w)}  ${v}`);
     if (a.json) writeFileSync(a.json, `${JSON.stringify(result, null, 2)}\n`);
   } finally {

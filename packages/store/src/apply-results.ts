@@ -28,23 +28,24 @@ export type ApplyResult =
   | { readonly type: 'skipped'; readonly index: number };
 
 export class ApplyResults {
-  private readonly byIndex = new Map<number, ApplyResult>();
+  /** Result of index i at slot i % capacity: a ring, so recording never allocates. */
+  private readonly ring: (ApplyResult | undefined)[];
 
   constructor(private readonly capacity: number) {
     assert(Number.isInteger(capacity) && capacity >= 1, `capacity ${capacity}`);
+    this.ring = new Array(capacity).fill(undefined);
   }
 
   record(r: ApplyResult): void {
-    this.byIndex.set(r.index, r);
-    // Maps iterate in insertion order: the first key is the oldest result.
-    while (this.byIndex.size > this.capacity) this.byIndex.delete(this.byIndex.keys().next().value!);
+    this.ring[r.index % this.capacity] = r;
   }
 
   get(index: number): ApplyResult | undefined {
-    return this.byIndex.get(index);
+    const r = this.ring[index % this.capacity];
+    return r !== undefined && r.index === index ? r : undefined;
   }
 
   clear(): void {
-    this.byIndex.clear();
+    this.ring.fill(undefined);
   }
 }

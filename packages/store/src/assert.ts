@@ -5,5 +5,6 @@ export function assert(condition: unknown, message: string): asserts condition {
 
 /** A non-negative safe integer (offsets, positions, indexes, timestamps). */
 export function assertUint(n: number, what: string): void {
-  assert(Number.isSafeInteger(n) && n >= 0, `${what} must be a non-negative safe integer, got ${n}`);
+  // The message is built only on failure: this runs several times per applied message.
+  if (!(Number.isSafeInteger(n) && n >= 0)) assert(false, `${what} must be a non-negative safe integer, got ${n}`);
 }

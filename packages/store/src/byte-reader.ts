@@ -1,15 +1,24 @@
 // Bounds-checked little-endian reader. Every read validates against the end of the input and
 // throws MalformedError, so hostile or torn bytes never crash the process or read garbage.
 
+import { isAscii, isUtf8 } from 'node:buffer';
 import { MalformedError } from './errors.ts';
 
 const twoTo32 = 2 ** 32;
 const highMaxForSafe = 2 ** 21;
 const utf8 = new TextDecoder('utf-8', { fatal: true });
+/** Below this length a byte loop beats a view plus a native call. */
+const asciiLoopBytesMax = 48;
+
+function asciiAt(buf: Buffer, start: number, n: number): boolean {
+  if (n > asciiLoopBytesMax) return isAscii(buf.subarray(start, start + n));
+  for (let k = start; k < start + n; k++) if (buf[k] > 0x7f) return false;
+  return true;
+}
 
 export class ByteReader {
   private at: number;
-  private readonly end: number;
+  private end: number;
   private readonly buf: Buffer;
 
   constructor(data: Uint8Array, private readonly what: string, start = 0, end = data.length) {
@@ -25,6 +34,21 @@ export class ByteReader {
 
   get remaining(): number {
     return this.end - this.at;
+  }
+
+  /** The current end (see `narrow`). */
+  get limit(): number {
+    return this.end;
+  }
+
+  /**
+   * Moves the reader to [start, end) of the same input, which must lie within it. One reader
+   * can so walk every record of a batch (and its nested properties) without a new object each.
+   */
+  reset(start: number, end: number): void {
+    if (start < 0 || end > this.buf.length || start > end) this.fail(`bad range [${start}, ${end}) of ${this.buf.length} bytes`);
+    this.at = start;
+    this.end = end;
   }
 
   fail(detail: string): never {
@@ -68,14 +92,33 @@ export class ByteReader {
   }
 
   str(bytesMax: number, what: string): string {
-    const n = this.u16();
-    if (n > bytesMax) this.fail(`${what} has ${n} bytes, more than ${bytesMax}`);
-    const b = this.bytes(n, what);
+    const start = this.strStart(bytesMax, what);
+    const n = this.at - start;
+    // Most names, tags, keys and ids are ASCII: a latin1 slice of ASCII bytes is the same
+    // string and much cheaper than a fatal UTF-8 decode.
+    if (asciiAt(this.buf, start, n)) return this.buf.toString('latin1', start, start + n);
     try {
-      return utf8.decode(b);
+      return utf8.decode(this.buf.subarray(start, start + n));
     } catch (err) {
       throw new MalformedError(this.what, `${what} is not valid UTF-8`, { cause: err });
     }
+  }
+
+  /** Like str() without building the string: the bounds and the UTF-8 are still checked. */
+  skipStr(bytesMax: number, what: string): void {
+    const start = this.strStart(bytesMax, what);
+    const n = this.at - start;
+    if (!asciiAt(this.buf, start, n) && !isUtf8(this.buf.subarray(start, start + n))) this.fail(`${what} is not valid UTF-8`);
+  }
+
+  /** Reads a string's u16 length, checks it, moves past the bytes; returns where they start. */
+  private strStart(bytesMax: number, what: string): number {
+    const n = this.u16();
+    if (n > bytesMax) this.fail(`${what} has ${n} bytes, more than ${bytesMax}`);
+    this.need(n, what);
+    const start = this.at;
+    this.at += n;
+    return start;
   }
 
   /** A u32 in [min, max]. */

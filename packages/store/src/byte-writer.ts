@@ -1,5 +1,6 @@
 // Little-endian writer into a growable buffer. Callers validate limits before writing;
-// the writer only asserts that what it is given fits the field.
+// the writer only asserts that what it is given fits the field (messages built only on
+// failure: every field of every sent message passes here).
 
 import { assert } from './assert.ts';
 
@@ -18,26 +19,26 @@ export class ByteWriter {
   }
 
   u8(n: number): void {
-    assert(Number.isInteger(n) && n >= 0 && n <= 0xff, `u8 out of range: ${n}`);
+    if (!(Number.isInteger(n) && n >= 0 && n <= 0xff)) assert(false, `u8 out of range: ${n}`);
     this.reserve(1);
     this.buf[this.at++] = n;
   }
 
   u16(n: number): void {
-    assert(Number.isInteger(n) && n >= 0 && n <= 0xffff, `u16 out of range: ${n}`);
+    if (!(Number.isInteger(n) && n >= 0 && n <= 0xffff)) assert(false, `u16 out of range: ${n}`);
     this.reserve(2);
     this.at = this.buf.writeUInt16LE(n, this.at);
   }
 
   u32(n: number): void {
-    assert(Number.isInteger(n) && n >= 0 && n < twoTo32, `u32 out of range: ${n}`);
+    if (!(Number.isInteger(n) && n >= 0 && n < twoTo32)) assert(false, `u32 out of range: ${n}`);
     this.reserve(4);
     this.at = this.buf.writeUInt32LE(n, this.at);
   }
 
   /** u64 restricted to safe integers, written as low and high u32 (no BigInt on the hot path). */
   u64(n: number): void {
-    assert(Number.isSafeInteger(n) && n >= 0, `u64 out of range: ${n}`);
+    if (!(Number.isSafeInteger(n) && n >= 0)) assert(false, `u64 out of range: ${n}`);
     this.reserve(8);
     this.at = this.buf.writeUInt32LE(n % twoTo32, this.at);
     this.at = this.buf.writeUInt32LE(Math.floor(n / twoTo32), this.at);
@@ -59,7 +60,7 @@ export class ByteWriter {
 
   /** Overwrites a u32 written earlier (length prefixes known only afterwards). */
   patchU32(at: number, n: number): void {
-    assert(at + 4 <= this.at, `patch at ${at} beyond written ${this.at}`);
+    if (at + 4 > this.at) assert(false, `patch at ${at} beyond written ${this.at}`);
     this.buf.writeUInt32LE(n, at);
   }
 

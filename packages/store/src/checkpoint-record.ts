@@ -21,10 +21,11 @@ export interface Checkpoint {
 export const emptyCheckpoint: Checkpoint = { applied: 0, voters: null, queues: new Map(), restoreToken: null };
 
 export async function loadCheckpoint(db: StoreDb): Promise<Checkpoint> {
-  const applied = await db.get(K.applied);
+  const get = (key: string): Promise<Uint8Array | undefined> => db.get(Buffer.from(key, 'utf8'));
+  const applied = await get(K.applied);
   if (applied === undefined) return emptyCheckpoint;
-  const voters = await db.get(K.voters);
-  const restore = await db.get(K.restore);
+  const voters = await get(K.voters);
+  const restore = await get(K.restore);
   const queues = new Map<QueueKey, QueueState>();
   for (const [k, v] of await scanPrefix(db, K.queue)) queues.set(k.slice(K.queue.length), parseJson(k, v) as QueueState);
   return {

@@ -34,8 +34,23 @@ export const genericValueBytesMax = 64 * 1024;
 export const cqRecordBytes = 20;
 /** Records per ConsumeQueue file (RocketMQ default: 300,000 records, 6,000,000 bytes). */
 export const cqFileRecordsDefault = 300_000;
+/**
+ * A ConsumeQueue's in-memory tail: appends land there and reach the file in one write when it
+ * is full (or at a file boundary, or at a checkpoint). Grows from Min to Max per active queue,
+ * so a thousand busy queues hold at most 20 MiB.
+ */
+export const cqTailRecordsMin = 64;
+export const cqTailRecordsMax = 1024;
 /** ConsumeQueue file names are the first queue offset, zero-padded to this many digits. */
 export const cqFileNameDigits = 20;
+
+/**
+ * apply() starts a checkpoint itself once this many index entries wait for one (the node's 1 s
+ * timer would otherwise let a fast second build one huge batch): bounds a batch to ~50 MiB.
+ */
+export const indexFlushEntries = 250_000;
+/** Keys one step of the index sweep after retention scans (each step is one LevelDB batch). */
+export const indexSweepKeysPerBatch = 10_000;
 
 /** Query results are bounded; newest first. */
 export const queryResultsDefault = 64;
@@ -56,3 +71,8 @@ export const snapshotBytesMax = 1024 * 1024 * 1024;
 
 /** One metadata value (topic, group, offset, or a transaction/timer command body). */
 export const metaValueBytesMax = 256 * 1024;
+
+/** Tag hashes remembered (tags are few; a flood of distinct ones only costs re-hashing). */
+export const tagHashCacheMax = 4096;
+/** Store hosts whose offset-id prefix is remembered (a group has a handful of leaders). */
+export const hostPrefixesMax = 64;

@@ -86,11 +86,23 @@ export class ConsumeQueueSet {
     return out;
   }
 
+  /** The queues of one topic, by queue id. */
+  ofTopic(topic: string): ConsumeQueue[] {
+    const out: ConsumeQueue[] = [];
+    for (const q of this.queues.values()) if (q.topic === topic) out.push(q);
+    return out.sort((a, b) => a.queueId - b.queueId);
+  }
+
   all(): IterableIterator<ConsumeQueue> {
     return this.queues.values();
   }
 
+  /**
+   * Writes every queue's tail out, synchronously, then fsyncs what was written: a checkpoint
+   * that captured the queue states before calling this covers exactly those records.
+   */
   sync(): Promise<void> {
+    for (const q of this.queues.values()) q.writeOut();
     return this.files.syncAll();
   }
 

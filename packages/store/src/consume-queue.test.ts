@@ -1,6 +1,7 @@
-import { readdirSync, statSync } from 'node:fs';
+import { existsSync, readdirSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
+import { cqTailRecordsMax } from './constants.ts';
 import { ConsumeQueue, queueDir } from './consume-queue.ts';
 import { tagHash } from './cq-record.ts';
 import { DirtyFiles } from './dirty-files.ts';
@@ -27,12 +28,34 @@ describe('ConsumeQueue', () => {
     const q = ConsumeQueue.create(opts, 0);
     expect(q.append([rec(0), rec(1), rec(2)])).toBe(0);
     expect(q.append([rec(3), rec(4), rec(5), rec(6), rec(7), rec(8)])).toBe(3);
+    // Full files went out at their boundary; record 8 is still in the in-memory tail.
+    expect(readdirSync(dir).sort()).toEqual(['00000000000000000000', '00000000000000000004']);
+    q.writeOut();
     expect(readdirSync(dir).sort()).toEqual(['00000000000000000000', '00000000000000000004', '00000000000000000008']);
     expect(statSync(path.join(dir, '00000000000000000004')).size).toBe(80);
     expect(q.read(2, 5)).toEqual([2, 3, 4, 5, 6].map(rec));
     expect(q.read(7, 100)).toEqual([rec(7), rec(8)]);
     expect(q.state()).toEqual({ minOffset: 0, nextOffset: 9 });
     expect(() => q.read(9, 1)).toThrow(/outside/);
+    q.close();
+  });
+
+  it('serves reads across file and in-memory tail, and writes the tail out when it fills', () => {
+    const { opts, dir } = setup(10_000);
+    const q = ConsumeQueue.create(opts, 0);
+    const file = path.join(dir, '00000000000000000000');
+    for (let k = 0; k < cqTailRecordsMax; k++) q.appendRecord(rec(k).physicalOffset, rec(k).size, rec(k).tagHash);
+    // Nothing written yet: the whole tail is in memory, and reads see it.
+    expect(existsSync(file)).toBe(false);
+    expect(q.read(cqTailRecordsMax - 2, 5)).toEqual([rec(cqTailRecordsMax - 2), rec(cqTailRecordsMax - 1)]);
+    // The next append finds the tail full: one write of the whole tail, then a fresh tail.
+    q.appendRecord(rec(cqTailRecordsMax).physicalOffset, rec(cqTailRecordsMax).size, rec(cqTailRecordsMax).tagHash);
+    expect(statSync(file).size).toBe(cqTailRecordsMax * 20);
+    // A range straddling the file and the tail comes back whole and in order.
+    expect(q.read(cqTailRecordsMax - 3, 10)).toEqual([-3, -2, -1, 0].map((d) => rec(cqTailRecordsMax + d)));
+    expect(q.readRecords(0, 2).length).toBe(40);
+    q.writeOut();
+    expect(statSync(file).size).toBe((cqTailRecordsMax + 1) * 20);
     q.close();
   });
 
@@ -94,6 +117,7 @@ describe('ConsumeQueue', () => {
     const q = ConsumeQueue.create(opts, 6);
     expect(q.append([rec(6), rec(7), rec(8)])).toBe(6);
     expect(q.read(6, 3)).toEqual([rec(6), rec(7), rec(8)]);
+    q.writeOut();
     expect(readdirSync(dir).sort()).toEqual(['00000000000000000004', '00000000000000000008']);
     q.close();
     const r = ConsumeQueue.recover(opts, { minOffset: 6, nextOffset: 8 });

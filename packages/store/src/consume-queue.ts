@@ -3,14 +3,17 @@
 // (q - fileStart) * 20 of file floor(q / recordsPerFile) * recordsPerFile, so a queue that
 // starts mid-file (restored from a snapshot) leaves a hole that is never read.
 //
-// Writes are plain writes (no fsync): the state machine's checkpoint fsyncs them (DirtyFiles)
-// before it records the queue's next offset, and open truncates back to that offset.
+// Appends go to an in-memory tail of at most cqTailRecordsMax records (reads see it at once)
+// and reach the file with one plain write when the tail fills, reaches a file boundary, or a
+// checkpoint calls writeOut(). The state machine's checkpoint then fsyncs them (DirtyFiles)
+// before it records the queue's next offset, and open truncates back to that offset: records
+// lost with the tail in a crash are past the checkpoint, and replay re-creates them.
 
 import { existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { assert, assertUint } from './assert.ts';
-import { cqFileNameDigits, cqRecordBytes } from './constants.ts';
-import { type CqRecord, readCqRecord, writeCqRecord } from './cq-record.ts';
+import { cqFileNameDigits, cqRecordBytes, cqTailRecordsMax, cqTailRecordsMin } from './constants.ts';
+import { type CqRecord, putCqRecord, readCqRecord, writeCqRecord } from './cq-record.ts';
 import type { DirtyFiles } from './dirty-files.ts';
 import { CorruptStoreError } from './errors.ts';
 
@@ -43,6 +46,9 @@ export class ConsumeQueue {
   private readonly fds = new Map<number, number>();
   private min: number;
   private next: number;
+  /** Records [tailStart, next) are in `tail` only (never across a file boundary). */
+  private tail: Buffer | null = null;
+  private tailStart: number;
   private closed = false;
 
   private constructor(opts: ConsumeQueueOptions, state: QueueState) {
@@ -56,6 +62,7 @@ export class ConsumeQueue {
     this.files = opts.files;
     this.min = state.minOffset;
     this.next = state.nextOffset;
+    this.tailStart = state.nextOffset;
   }
 
   /** A queue with no records, starting at `startOffset` (0, or a snapshot's next offset). Wipes leftovers. */
@@ -92,41 +99,75 @@ export class ConsumeQueue {
 
   /** Appends records at the next offsets; returns the first queue offset assigned. */
   append(records: readonly CqRecord[]): number {
-    this.checkOpen();
     const first = this.next;
-    let k = 0;
-    while (k < records.length) {
-      const start = this.fileStart(this.next);
-      const n = Math.min(records.length - k, start + this.perFile - this.next);
-      const buf = Buffer.allocUnsafe(n * cqRecordBytes);
-      for (let j = 0; j < n; j++) writeCqRecord(buf, j * cqRecordBytes, records[k + j]);
-      const fd = this.fd(start, true);
-      const written = writeSync(fd, buf, 0, buf.length, (this.next - start) * cqRecordBytes);
-      assert(written === buf.length, `short write to consume queue ${this.topic}/${this.queueId}`);
-      this.files.markDirty(fd);
-      this.next += n;
-      k += n;
-    }
+    for (const r of records) this.appendRecord(r.physicalOffset, r.size, r.tagHash);
     return first;
+  }
+
+  /** Appends one record (to the tail, in memory); returns its queue offset. */
+  appendRecord(physicalOffset: number, size: number, tagHash: number): number {
+    this.checkOpen();
+    const count = this.next - this.tailStart;
+    let tail = this.tail;
+    if (tail === null || count * cqRecordBytes === tail.length) {
+      if (count >= cqTailRecordsMax) {
+        this.writeOut();
+      } else {
+        tail = this.growTail(tail, count);
+      }
+      tail = this.tail!;
+    }
+    const at = (this.next - this.tailStart) * cqRecordBytes;
+    putCqRecord(tail, at, physicalOffset, size, tagHash);
+    const offset = this.next;
+    this.next += 1;
+    // The tail never spans two files: a full file's records go out at once.
+    if (this.next % this.perFile === 0) this.writeOut();
+    return offset;
+  }
+
+  /** Writes the tail to its file (a plain write; the checkpoint fsyncs it). */
+  writeOut(): void {
+    this.checkOpen();
+    const count = this.next - this.tailStart;
+    if (count === 0) return;
+    const start = this.fileStart(this.tailStart);
+    const bytes = count * cqRecordBytes;
+    const fd = this.fd(start, true);
+    const written = writeSync(fd, this.tail!, 0, bytes, (this.tailStart - start) * cqRecordBytes);
+    if (written !== bytes) assert(false, `short write to consume queue ${this.topic}/${this.queueId}`);
+    this.files.markDirty(fd);
+    this.tailStart = this.next;
   }
 
   /** Up to `countMax` records from `offset`, which must be in [minOffset, nextOffset). */
   read(offset: number, countMax: number): CqRecord[] {
+    const buf = this.readRecords(offset, countMax);
+    const out: CqRecord[] = new Array(buf.length / cqRecordBytes);
+    for (let j = 0; j < out.length; j++) out[j] = readCqRecord(buf, j * cqRecordBytes);
+    return out;
+  }
+
+  /**
+   * Up to `countMax` raw 20-byte records from `offset` (in [minOffset, nextOffset)), in one
+   * buffer: one read per file touched, then the in-memory tail.
+   */
+  readRecords(offset: number, countMax: number): Buffer {
     this.checkOpen();
-    assert(offset >= this.min && offset < this.next, `offset ${offset} outside [${this.min}, ${this.next})`);
+    if (!(offset >= this.min && offset < this.next)) assert(false, `offset ${offset} outside [${this.min}, ${this.next})`);
     assert(countMax >= 1, 'countMax must be >= 1');
-    const out: CqRecord[] = [];
-    let at = offset;
     const end = Math.min(this.next, offset + countMax);
-    while (at < end) {
+    const out = Buffer.allocUnsafe((end - offset) * cqRecordBytes);
+    let at = offset;
+    while (at < end && at < this.tailStart) {
       const start = this.fileStart(at);
-      const n = Math.min(end - at, start + this.perFile - at);
-      const buf = Buffer.allocUnsafe(n * cqRecordBytes);
-      const got = readSync(this.fd(start, false), buf, 0, buf.length, (at - start) * cqRecordBytes);
-      if (got !== buf.length) throw new CorruptStoreError(`consume queue ${this.topic}/${this.queueId} is short at offset ${at}`);
-      for (let j = 0; j < n; j++) out.push(readCqRecord(buf, j * cqRecordBytes));
+      const n = Math.min(end, this.tailStart, start + this.perFile) - at;
+      const bytes = n * cqRecordBytes;
+      const got = readSync(this.fd(start, false), out, (at - offset) * cqRecordBytes, bytes, (at - start) * cqRecordBytes);
+      if (got !== bytes) throw new CorruptStoreError(`consume queue ${this.topic}/${this.queueId} is short at offset ${at}`);
       at += n;
     }
+    if (at < end) this.tail!.copy(out, (at - offset) * cqRecordBytes, (at - this.tailStart) * cqRecordBytes, (end - this.tailStart) * cqRecordBytes);
     return out;
   }
 
@@ -151,6 +192,7 @@ export class ConsumeQueue {
     this.checkOpen();
     assert(offset <= this.next, `retire to ${offset} beyond next ${this.next}`);
     if (offset <= this.min) return;
+    this.writeOut();
     this.min = offset;
     for (const start of this.fileStarts()) {
       if (start + this.perFile > this.min) continue;
@@ -158,8 +200,10 @@ export class ConsumeQueue {
     }
   }
 
+  /** Writes the tail out (no fsync) and closes the files. */
   close(): void {
     if (this.closed) return;
+    this.writeOut();
     this.closed = true;
     for (const fd of this.fds.values()) this.files.close(fd);
     this.fds.clear();
@@ -199,6 +243,14 @@ export class ConsumeQueue {
       ftruncateSync(fd, want);
       this.files.markDirty(fd);
     }
+  }
+
+  private growTail(tail: Buffer | null, count: number): Buffer {
+    const records = tail === null ? cqTailRecordsMin : Math.min(cqTailRecordsMax, (tail.length / cqRecordBytes) * 2);
+    const grown = Buffer.allocUnsafe(records * cqRecordBytes);
+    if (tail !== null) tail.copy(grown, 0, 0, count * cqRecordBytes);
+    this.tail = grown;
+    return grown;
   }
 
   private fileStart(offset: number): number {
@@ -252,6 +304,7 @@ export class ConsumeQueue {
   }
 
   private checkOpen(): void {
-    assert(!this.closed, `consume queue ${this.topic}/${this.queueId} is closed`);
+    // The message is built only on failure: this runs once per appended record.
+    if (this.closed) assert(false, `consume queue ${this.topic}/${this.queueId} is closed`);
   }
 }

@@ -8,7 +8,7 @@ import { commandKindOf, decodeCommand, type StateCommand } from './commands.ts';
 import type { ConsumeQueueSet } from './consume-queue-set.ts';
 import { tagHash } from './cq-record.ts';
 import { UnknownCommandError } from './errors.ts';
-import { decodeMessageBatch } from './message-codec.ts';
+import { scanMessageBatch } from './message-codec.ts';
 import { canEncodeOffsetMessageId, encodeOffsetMessageId } from './message-id.ts';
 import type { MessageIndex } from './message-index.ts';
 import type { Metadata } from './metadata.ts';
@@ -33,26 +33,31 @@ export function applyNormal(ctx: ApplyContext, index: number, body: Uint8Array):
 }
 
 function applyBatch(ctx: ApplyContext, index: number, body: Uint8Array): ApplyResult {
-  const messages = decodeMessageBatch(body);
-  const { topic, queueId, storeHost, storeTimestampMs } = messages[0];
+  const { header, records } = scanMessageBatch(body);
+  const { topic, queueId, storeHost, storeTimestampMs } = header;
   const t = ctx.metadata.topic(topic);
-  const reject = (reason: RejectReason): ApplyResult => ({ type: 'rejected', index, topic, queueId, reason });
   // The topic may have been deleted or shrunk between propose and apply: decided here, the same way everywhere.
-  if (!t) return reject(RejectReason.TopicNotFound);
-  if (queueId >= t.writeQueueNums) return reject(RejectReason.QueueNotFound);
-  if ((t.perm & Perm.Write) === 0) return reject(RejectReason.NotWritable);
+  if (!t) return rejected(index, topic, queueId, RejectReason.TopicNotFound);
+  if (queueId >= t.writeQueueNums) return rejected(index, topic, queueId, RejectReason.QueueNotFound);
+  if ((t.perm & Perm.Write) === 0) return rejected(index, topic, queueId, RejectReason.NotWritable);
   const base = ctx.entryPos + ctx.headerBytes;
-  const records = messages.map((m) => ({ physicalOffset: base + m.recordOffsetBytes, size: m.recordBytes, tagHash: tagHash(m.properties.tags) }));
-  const first = ctx.queues.append(topic, queueId, records);
+  const q = ctx.queues.obtain(topic, queueId);
   const withOffsetId = canEncodeOffsetMessageId(storeHost);
-  const applied: AppliedMessage[] = messages.map((m, k) => {
-    const queueOffset = first + k;
-    const { physicalOffset, size } = records[k];
-    ctx.index.add({ topic, queueId, queueOffset, physicalOffset, size, storeTimestampMs, uniqKey: m.properties.uniqKey, keys: m.properties.keys });
+  const applied: AppliedMessage[] = new Array(records.length);
+  for (let k = 0; k < records.length; k++) {
+    const m = records[k];
+    const physicalOffset = base + m.recordOffsetBytes;
+    const size = m.recordBytes;
+    const queueOffset = q.appendRecord(physicalOffset, size, tagHash(m.tags));
+    ctx.index.add({ topic, queueId, queueOffset, physicalOffset, size, storeTimestampMs }, m.uniqKey, m.keys);
     const offsetMsgId = withOffsetId ? encodeOffsetMessageId(storeHost, physicalOffset) : null;
-    return { queueOffset, physicalOffset, size, uniqKey: m.properties.uniqKey, offsetMsgId };
-  });
+    applied[k] = { queueOffset, physicalOffset, size, uniqKey: m.uniqKey, offsetMsgId };
+  }
   return { type: 'messages', index, topic, queueId, messages: applied };
+}
+
+function rejected(index: number, topic: string, queueId: number, reason: RejectReason): ApplyResult {
+  return { type: 'rejected', index, topic, queueId, reason };
 }
 
 function applyCommand(ctx: ApplyContext, index: number, body: Uint8Array, c: StateCommand): ApplyResult {

@@ -27,11 +27,15 @@ export class LayeredMap<V> {
   }
 
   get(key: string): V | undefined {
-    for (const layer of [this.pending, this.flushing]) {
-      if (layer === null) continue;
-      const v = layer.changes.get(key);
+    // Unrolled over the two layers: apply reads a topic per entry.
+    const p = this.pending.changes.get(key);
+    if (p !== undefined) return p === null ? undefined : p;
+    if (this.pending.replacesAll) return undefined;
+    const f = this.flushing;
+    if (f !== null) {
+      const v = f.changes.get(key);
       if (v !== undefined) return v === null ? undefined : v;
-      if (layer.replacesAll) return undefined;
+      if (f.replacesAll) return undefined;
     }
     return this.base.get(key);
   }

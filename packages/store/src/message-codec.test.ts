@@ -2,7 +2,7 @@ import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
 import { bodyBytesMax } from './constants.ts';
 import { MalformedError, InvalidArgumentError, StoreError } from './errors.ts';
-import { decodeBatchHeader, decodeMessageAt, decodeMessageBatch, encodeMessageBatch, recordOffsets } from './message-codec.ts';
+import { decodeBatchHeader, decodeMessageAt, decodeMessageBatch, encodeMessageBatch, recordOffsets, scanMessageBatch } from './message-codec.ts';
 import { type MessageBatch, type MessageInput, TransactionState, emptyProperties } from './message.ts';
 import { message } from './test-helpers.ts';
 
@@ -80,6 +80,30 @@ describe('message codec', () => {
         expect(err).toBeInstanceOf(MalformedError);
       }
     }), { numRuns: 300 });
+  });
+
+  it('the apply-time scan accepts exactly what decoding accepts, but for the body CRC (property)', () => {
+    fc.assert(fc.property(batchArb, fc.nat(), fc.integer({ min: 1, max: 255 }), (batch, at, xor) => {
+      const body = Buffer.from(encodeMessageBatch(batch));
+      const same = (b: Uint8Array) => {
+        const scanned = scanMessageBatch(b).records;
+        const decoded = decodeMessageBatch(b);
+        expect(scanned).toEqual(decoded.map((m) => ({ recordOffsetBytes: m.recordOffsetBytes, recordBytes: m.recordBytes, tags: m.properties.tags, uniqKey: m.properties.uniqKey, keys: m.properties.keys })));
+      };
+      same(body);
+      expect(() => scanMessageBatch(body.subarray(0, at % body.length))).toThrow(MalformedError);
+      const flipped = Buffer.from(body);
+      flipped[at % body.length] ^= xor;
+      let decodeError: unknown = null;
+      try {
+        decodeMessageBatch(flipped);
+      } catch (err) {
+        decodeError = err;
+      }
+      if (decodeError === null) return same(flipped);
+      if (/CRC32C/.test((decodeError as Error).message)) return void scanMessageBatch(flipped); // the one difference
+      expect(() => scanMessageBatch(flipped)).toThrow(MalformedError);
+    }), { numRuns: 500 });
   });
 
   it('detects a corrupted body through its CRC32C', () => {

@@ -128,7 +128,10 @@ export interface BatchHeader {
 }
 
 export function decodeBatchHeader(body: Uint8Array): BatchHeader {
-  const r = new ByteReader(body, what);
+  return readBatchHeader(new ByteReader(body, what));
+}
+
+function readBatchHeader(r: ByteReader): BatchHeader {
   const kind = r.u8();
   if (kind !== CommandKind.MessageBatch) r.fail(`kind ${kind} is not a message batch`);
   const version = r.u8();
@@ -146,16 +149,57 @@ export function decodeBatchHeader(body: Uint8Array): BatchHeader {
 
 /** Decodes every message of a batch body; throws MalformedError on any inconsistency. */
 export function decodeMessageBatch(body: Uint8Array): StoredMessage[] {
-  const h = decodeBatchHeader(body);
+  const r = new ByteReader(body, what);
+  const h = readBatchHeader(r);
   const out: StoredMessage[] = [];
   let at = h.recordsOffsetBytes;
   for (let k = 0; k < h.count; k++) {
-    const m = decodeRecord(body, at, h);
+    const m = readRecord(r, at, body.length, h);
     out.push(m);
     at += m.recordBytes;
   }
-  if (at !== body.length) new ByteReader(body, what, at).fail('trailing bytes after the last record');
+  if (at !== body.length) r.fail('trailing bytes after the last record');
   return out;
+}
+
+/** What apply needs of one record: where it is, and what the ConsumeQueue and index key on. */
+export interface ScannedRecord {
+  readonly recordOffsetBytes: number;
+  readonly recordBytes: number;
+  readonly tags: string | null;
+  readonly uniqKey: string | null;
+  readonly keys: readonly string[];
+}
+
+/**
+ * The apply-time decode: validates the batch exactly like decodeMessageBatch (framing, every
+ * length, every property, the user-property order) except the body CRC, and builds only what
+ * apply keeps. The body bytes are covered by the log entry's checksum on their way here, and
+ * their CRC is checked again on every read that hands a body out.
+ */
+export function scanMessageBatch(body: Uint8Array): { readonly header: BatchHeader; readonly records: ScannedRecord[] } {
+  const r = new ByteReader(body, what);
+  const header = readBatchHeader(r);
+  const records: ScannedRecord[] = new Array(header.count);
+  const end = body.length;
+  let at = header.recordsOffsetBytes;
+  for (let k = 0; k < header.count; k++) {
+    r.reset(at, end);
+    const recordBytes = r.bounded(recordFixedBytes, end - at, 'record bytes');
+    const recordEnd = at + recordBytes;
+    // flag, sysFlag and reconsumeTimes (u32 each) carry no constraint beyond their width; the
+    // born timestamp must be a safe integer and the born host a bounded, valid string.
+    r.reset(at + 16, recordEnd);
+    r.u64();
+    r.skipStr(stringBytesMax, 'born host');
+    const p = readRecordProperties(r, recordEnd);
+    r.u32(); // body CRC32C
+    readRecordBody(r);
+    records[k] = { recordOffsetBytes: at, recordBytes, tags: p.tags, uniqKey: p.uniqKey, keys: p.keys };
+    at = recordEnd;
+  }
+  if (at !== end) r.fail('trailing bytes after the last record');
+  return { header, records };
 }
 
 /** Record offsets of every message of a batch, without decoding them (validates the framing). */
@@ -178,24 +222,32 @@ export function decodeMessageAt(body: Uint8Array, recordOffsetBytes: number): St
   if (!recordOffsets(body, h).includes(recordOffsetBytes)) {
     new ByteReader(body, what).fail(`no record starts at byte ${recordOffsetBytes}`);
   }
-  return decodeRecord(body, recordOffsetBytes, h);
+  return readRecord(new ByteReader(body, what), recordOffsetBytes, body.length, h);
 }
 
-function decodeRecord(body: Uint8Array, at: number, h: BatchHeader): StoredMessage {
-  const outer = new ByteReader(body, what, at);
-  const recordBytes = outer.bounded(recordFixedBytes, outer.remaining, 'record bytes');
-  const r = new ByteReader(body, what, at + 4, at + recordBytes);
+/**
+ * Decodes the record at `at` of a body whose header is `h`, trusting that a record starts
+ * there (a ConsumeQueue record says so). Every length is still bounded, so a wrong offset
+ * raises MalformedError (or decodes a record that fails its CRC), never reads out of bounds.
+ */
+export function decodeRecordAt(body: Uint8Array, h: BatchHeader, at: number): StoredMessage {
+  return readRecord(new ByteReader(body, what), at, body.length, h);
+}
+
+/** Reads the record at `at` (within [at, end)); leaves `r` anywhere. */
+function readRecord(r: ByteReader, at: number, end: number, h: BatchHeader): StoredMessage {
+  r.reset(at, end);
+  const recordBytes = r.bounded(recordFixedBytes, end - at, 'record bytes');
+  const recordEnd = at + recordBytes;
+  r.reset(at + 4, recordEnd);
   const flag = r.u32();
   const sysFlag = r.u32();
   const reconsumeTimes = r.u32();
   const bornTimestampMs = r.u64();
   const bornHost = r.str(stringBytesMax, 'born host');
-  const propsBytes = r.bounded(0, propertiesBytesMax, 'properties bytes');
-  const properties = decodeProperties(new ByteReader(r.bytes(propsBytes, 'properties'), what));
+  const properties = readRecordProperties(r, recordEnd);
   const bodyCrc32c = r.u32();
-  const bodyLen = r.bounded(0, bodyBytesMax, 'body bytes');
-  const payload = r.bytes(bodyLen, 'body');
-  r.expectEnd();
+  const payload = readRecordBody(r);
   if (crc32c(payload) !== bodyCrc32c) r.fail('body CRC32C mismatch');
   return {
     topic: h.topic, queueId: h.queueId, storeHost: h.storeHost, storeTimestampMs: h.storeTimestampMs,
@@ -204,32 +256,62 @@ function decodeRecord(body: Uint8Array, at: number, h: BatchHeader): StoredMessa
   };
 }
 
-function decodeProperties(r: ByteReader): MessageProperties {
+/** A record's properties (the reader at their length field); leaves the reader at the body CRC. */
+function readRecordProperties(r: ByteReader, recordEnd: number): MessageProperties {
+  const propsBytes = r.bounded(0, propertiesBytesMax, 'properties bytes');
+  const propsEnd = r.offset + propsBytes;
+  if (propsEnd > recordEnd) r.fail(`properties need ${propsBytes} bytes, ${recordEnd - r.offset} left`);
+  r.reset(r.offset, propsEnd);
+  const p = readProperties(r);
+  r.reset(propsEnd, recordEnd);
+  return p;
+}
+
+/** A record's body (the reader at its length field), which must end the record. */
+function readRecordBody(r: ByteReader): Buffer {
+  const bodyLen = r.bounded(0, bodyBytesMax, 'body bytes');
+  const payload = r.bytes(bodyLen, 'body');
+  r.expectEnd();
+  return payload;
+}
+
+const noKeys: readonly string[] = Object.freeze([]);
+const noUser: ReadonlyMap<string, string> = new Map();
+
+/** Properties filling exactly the reader's current range. */
+function readProperties(r: ByteReader): MessageProperties {
   const has = r.u16();
   if ((has & ~hasAll) !== 0) r.fail(`unknown property flags ${has}`);
   const transactionState = r.u8();
-  if (!Object.values(TransactionState).includes(transactionState as TransactionState)) r.fail(`bad transaction state ${transactionState}`);
-  const opt = (bit: number, name: string): string | null => ((has & bit) !== 0 ? r.str(stringBytesMax, name) : null);
-  const tags = opt(Has.tags, 'tags');
-  const uniqKey = opt(Has.uniqKey, 'uniq key');
-  const messageGroup = opt(Has.messageGroup, 'message group');
+  if (transactionState > TransactionState.Rollback) r.fail(`bad transaction state ${transactionState}`);
+  const tags = (has & Has.tags) !== 0 ? r.str(stringBytesMax, 'tags') : null;
+  const uniqKey = (has & Has.uniqKey) !== 0 ? r.str(stringBytesMax, 'uniq key') : null;
+  const messageGroup = (has & Has.messageGroup) !== 0 ? r.str(stringBytesMax, 'message group') : null;
   const deliveryTimestampMs = (has & Has.deliveryTimestamp) !== 0 ? r.u64() : null;
-  const transactionId = opt(Has.transactionId, 'transaction id');
-  const traceContext = opt(Has.traceContext, 'trace context');
+  const transactionId = (has & Has.transactionId) !== 0 ? r.str(stringBytesMax, 'transaction id') : null;
+  const traceContext = (has & Has.traceContext) !== 0 ? r.str(stringBytesMax, 'trace context') : null;
   const keyCount = r.u16();
   if (keyCount > keysCountMax) r.fail(`${keyCount} keys, more than ${keysCountMax}`);
-  const keys: string[] = [];
-  for (let k = 0; k < keyCount; k++) keys.push(r.str(stringBytesMax, 'key'));
+  let keys = noKeys;
+  if (keyCount > 0) {
+    const ks: string[] = new Array(keyCount);
+    for (let k = 0; k < keyCount; k++) ks[k] = r.str(stringBytesMax, 'key');
+    keys = ks;
+  }
   const userCount = r.u16();
   if (userCount > userPropertiesCountMax) r.fail(`${userCount} user properties, more than ${userPropertiesCountMax}`);
-  const user = new Map<string, string>();
-  let previous: string | null = null;
-  for (let k = 0; k < userCount; k++) {
-    const name = r.str(stringBytesMax, 'user property name');
-    // Sorted and unique: one encoding per map, so replicas and re-encodings agree byte for byte.
-    if (previous !== null && !(name > previous)) r.fail('user properties not sorted or duplicated');
-    previous = name;
-    user.set(name, r.str(stringBytesMax, 'user property value'));
+  let user = noUser;
+  if (userCount > 0) {
+    const m = new Map<string, string>();
+    let previous: string | null = null;
+    for (let k = 0; k < userCount; k++) {
+      const name = r.str(stringBytesMax, 'user property name');
+      // Sorted and unique: one encoding per map, so replicas and re-encodings agree byte for byte.
+      if (previous !== null && !(name > previous)) r.fail('user properties not sorted or duplicated');
+      previous = name;
+      m.set(name, r.str(stringBytesMax, 'user property value'));
+    }
+    user = m;
   }
   r.expectEnd();
   return {

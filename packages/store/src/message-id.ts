@@ -3,6 +3,7 @@
 // message at the same physical offset, so an id from any replica resolves on all of them.
 // IPv6 store hosts are not supported yet (RocketMQ uses a longer id for them).
 
+import { hostPrefixesMax } from './constants.ts';
 import { InvalidArgumentError, MalformedError } from './errors.ts';
 
 const twoTo32 = 2 ** 32;
@@ -13,20 +14,33 @@ export interface OffsetMessageId {
   readonly physicalOffset: number;
 }
 
-/** `storeHost` is "a.b.c.d:port". */
-export function encodeOffsetMessageId(storeHost: string, physicalOffset: number): string {
+const hostPrefixes = new Map<string, string>();
+
+/** The 16 hex characters of host and port, parsed once per host (every send needs them). */
+function hostPrefix(storeHost: string): string {
+  const known = hostPrefixes.get(storeHost);
+  if (known !== undefined) return known;
   const m = /^(\d{1,3})\.(\d{1,3})\.(\d{1,3})\.(\d{1,3}):(\d{1,5})$/.exec(storeHost);
   if (!m) throw new InvalidArgumentError(`store host ${JSON.stringify(storeHost)} is not IPv4:port`);
   const octets = m.slice(1, 5).map(Number);
   const port = Number(m[5]);
   if (octets.some((o) => o > 255) || port > 65535) throw new InvalidArgumentError(`store host ${storeHost} out of range`);
-  if (!Number.isSafeInteger(physicalOffset) || physicalOffset < 0) throw new InvalidArgumentError(`bad physical offset ${physicalOffset}`);
-  const b = Buffer.alloc(16);
+  const b = Buffer.alloc(8);
   for (let k = 0; k < 4; k++) b[k] = octets[k];
   b.writeUInt32BE(port, 4);
-  b.writeUInt32BE(Math.floor(physicalOffset / twoTo32), 8);
-  b.writeUInt32BE(physicalOffset % twoTo32, 12);
-  return b.toString('hex').toUpperCase();
+  const prefix = b.toString('hex').toUpperCase();
+  if (hostPrefixes.size >= hostPrefixesMax) hostPrefixes.clear();
+  hostPrefixes.set(storeHost, prefix);
+  return prefix;
+}
+
+/** `storeHost` is "a.b.c.d:port". */
+export function encodeOffsetMessageId(storeHost: string, physicalOffset: number): string {
+  const prefix = hostPrefix(storeHost);
+  if (!Number.isSafeInteger(physicalOffset) || physicalOffset < 0) throw new InvalidArgumentError(`bad physical offset ${physicalOffset}`);
+  const hi = Math.floor(physicalOffset / twoTo32).toString(16).toUpperCase().padStart(8, '0');
+  const lo = (physicalOffset % twoTo32).toString(16).toUpperCase().padStart(8, '0');
+  return prefix + hi + lo;
 }
 
 export function decodeOffsetMessageId(id: string): OffsetMessageId {
@@ -40,7 +54,7 @@ export function decodeOffsetMessageId(id: string): OffsetMessageId {
 /** Whether the host:port is an IPv4 address the offset id can carry. */
 export function canEncodeOffsetMessageId(storeHost: string): boolean {
   try {
-    encodeOffsetMessageId(storeHost, 0);
+    hostPrefix(storeHost);
     return true;
   } catch {
     return false;

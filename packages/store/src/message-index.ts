@@ -1,16 +1,22 @@
-// Look-ups by client message id (UNIQ_KEY), by topic + key, and by topic + store-time range.
-// Entries are added at apply time into an in-memory layer (visible at once) and written to
-// LevelDB by the state machine's checkpoint, in the same batch as the applied index. Results
-// are bounded and newest first (by physical offset, which grows with log order).
+// Look-ups by client message id (UNIQ_KEY) and by topic + key. Entries are added at apply time
+// into an in-memory layer (visible at once) and written to LevelDB by the state machine's
+// checkpoint, in the same batch as the applied index. Results are bounded and newest first (by
+// physical offset, which grows with log order). Look-ups by store time are answered from the
+// ConsumeQueues instead (MessageReader.byTimeRange): they are already ordered by time.
 //
-// Keys (all under `idx/`): `u/<uniqKey>\0<pos>`, `k/<topic>\0<key>\0<pos>`,
-// `t/<topic>\0<storeTimeMs>\0<pos>`, with numbers zero-padded so that key order is numeric order.
+// Retention: entries naming a physical offset below the log's first retained entry (`floor()`)
+// are never returned, and sweepStep() deletes them from LevelDB in bounded batches.
+//
+// LevelDB keys are binary (MESSAGE-FORMAT.md): `idx/u` u16 len + uniqKey + pos u64 BE, and
+// `idx/k` u8 len + topic + u16 len + key + pos u64 BE. The position last makes key order the
+// log order within one look-up prefix, and the length prefixes keep one id or key from
+// aliasing another's range. Values: queueId u16, queueOffset u64, size u32, storeTimestampMs
+// u64 (little-endian), and for `u` entries the topic (u8 len + bytes).
 
 import { assert } from './assert.ts';
-import { queryResultsDefault, queryResultsMax } from './constants.ts';
+import { indexSweepKeysPerBatch, queryResultsDefault, queryResultsMax, stringBytesMax, topicNameCharsMax } from './constants.ts';
 import { MalformedError } from './errors.ts';
-import type { DbOp, StoreDb } from './store-db.ts';
-import { prefixEnd } from './store-db.ts';
+import type { BatchSink, StoreDb } from './store-db.ts';
 
 export interface IndexHit {
   readonly topic: string;
@@ -21,98 +27,185 @@ export interface IndexHit {
   readonly storeTimestampMs: number;
 }
 
-export interface IndexedMessage extends IndexHit {
-  readonly uniqKey: string | null;
-  readonly keys: readonly string[];
+const twoTo32 = 2 ** 32;
+const uniqTag = Buffer.from('idx/u', 'latin1');
+const keyTag = Buffer.from('idx/k', 'latin1');
+/** Every index key lies in [indexStart, indexEnd). */
+const indexStart = Buffer.from('idx/', 'latin1');
+const indexEnd = Buffer.from('idx0', 'latin1');
+const tagBytes = 5;
+const posBytes = 8;
+/** queueId, queueOffset, size, storeTimestampMs. */
+const hitValueBytes = 2 + 8 + 4 + 8;
+/** The largest key or value the index writes (a key of stringBytesMax plus framing). */
+const scratchBytes = 2 * stringBytesMax + 4 * topicNameCharsMax + 64;
+
+/** Slots of one layer under one look-up value: a number while there is one (the usual case). */
+type Slots = number | number[];
+
+function addSlot(map: Map<string, Slots>, key: string, slot: number): void {
+  const have = map.get(key);
+  if (have === undefined) map.set(key, slot);
+  else if (typeof have === 'number') map.set(key, [have, slot]);
+  else have.push(slot);
 }
 
-const root = 'idx/';
-const pad = (n: number): string => String(n).padStart(16, '0');
-const sep = '\u0000';
-
-// Client strings are escaped so that a separator inside a key cannot alias another key's range.
-const esc = (s: string): string => encodeURIComponent(s);
-
-function uniqPrefix(uniqKey: string): string {
-  return `${root}u/${esc(uniqKey)}${sep}`;
-}
-
-function keyPrefix(topic: string, key: string): string {
-  return `${root}k/${topic}${sep}${esc(key)}${sep}`;
-}
-
-function timePrefix(topic: string): string {
-  return `${root}t/${topic}${sep}`;
-}
-
-/** One in-memory layer: every entry, plus the id and key entries grouped by their look-up prefix. */
+/** One in-memory layer: the hits in apply order, grouped by uniqKey and by topic + key. */
 class Layer {
-  readonly entries = new Map<string, IndexHit>();
-  /** prefix (uniqPrefix / keyPrefix) -> entries under it: a look-up must not scan the layer. */
-  readonly groups = new Map<string, Map<string, IndexHit>>();
+  readonly hits: IndexHit[] = [];
+  readonly uniqs: (string | null)[] = [];
+  readonly keyLists: (readonly string[])[] = [];
+  // Built on the first look-up after adds, not at apply: a follower (and a leader whose
+  // producers send no retries) never pays for them.
+  private readonly byUniq = new Map<string, Slots>();
+  private readonly byKey = new Map<string, Slots>();
+  private uniqsBuilt = 0;
+  private keysBuilt = 0;
 
-  set(key: string, hit: IndexHit): void {
-    this.entries.set(key, hit);
-    if (!key.startsWith(`${root}u/`) && !key.startsWith(`${root}k/`)) return;
-    const prefix = key.slice(0, key.lastIndexOf(sep) + 1);
-    let g = this.groups.get(prefix);
-    if (g === undefined) {
-      g = new Map();
-      this.groups.set(prefix, g);
-    }
-    g.set(key, hit);
+  get size(): number {
+    return this.hits.length;
   }
 
-  /** Entries with gte <= key < lt: through the group when the range is exactly one prefix. */
-  collect(gte: string, lt: string, into: Map<string, IndexHit>): void {
-    if (lt === prefixEnd(gte) && (gte.startsWith(`${root}u/`) || gte.startsWith(`${root}k/`))) {
-      for (const [k, hit] of this.groups.get(gte) ?? []) into.set(k, hit);
-      return;
+  add(hit: IndexHit, uniqKey: string | null, keys: readonly string[]): void {
+    this.hits.push(hit);
+    this.uniqs.push(uniqKey);
+    this.keyLists.push(keys);
+  }
+
+  hasUniq(uniqKey: string): boolean {
+    this.buildUniqs();
+    return this.byUniq.has(uniqKey);
+  }
+
+  collectUniq(uniqKey: string, floor: number, into: Map<number, IndexHit>): void {
+    this.buildUniqs();
+    this.collect(this.byUniq.get(uniqKey), floor, into);
+  }
+
+  collectKey(topic: string, key: string, floor: number, into: Map<number, IndexHit>): void {
+    this.buildKeys();
+    this.collect(this.byKey.get(`${topic}\u0000${key}`), floor, into);
+  }
+
+  private buildUniqs(): void {
+    for (; this.uniqsBuilt < this.hits.length; this.uniqsBuilt++) {
+      const u = this.uniqs[this.uniqsBuilt];
+      if (u !== null) addSlot(this.byUniq, u, this.uniqsBuilt);
     }
-    for (const [k, hit] of this.entries) if (k >= gte && k < lt) into.set(k, hit);
+  }
+
+  private buildKeys(): void {
+    for (; this.keysBuilt < this.hits.length; this.keysBuilt++) {
+      const keys = this.keyLists[this.keysBuilt];
+      const topic = this.hits[this.keysBuilt].topic;
+      for (let k = 0; k < keys.length; k++) {
+        if (keys.indexOf(keys[k]) !== k) continue; // a key repeated in one message is one entry
+        addSlot(this.byKey, `${topic}\u0000${keys[k]}`, this.keysBuilt);
+      }
+    }
+  }
+
+  private collect(slots: Slots | undefined, floor: number, into: Map<number, IndexHit>): void {
+    if (slots === undefined) return;
+    for (const s of typeof slots === 'number' ? [slots] : slots) {
+      const hit = this.hits[s];
+      if (hit.physicalOffset >= floor) into.set(hit.physicalOffset, hit);
+    }
   }
 }
 
 export class MessageIndex {
   private pending = new Layer();
   private flushing: Layer | null = null;
+  private readonly scratch = Buffer.allocUnsafe(scratchBytes);
 
-  constructor(private readonly db: StoreDb) {}
+  /** `floor()`: the first physical offset the log still holds; entries below it are gone. */
+  constructor(
+    private readonly db: StoreDb,
+    private readonly floor: () => number,
+    private readonly sweepKeysPerStep = indexSweepKeysPerBatch,
+  ) {
+    assert(Number.isInteger(sweepKeysPerStep) && sweepKeysPerStep >= 1, `sweepKeysPerStep ${sweepKeysPerStep}`);
+  }
 
-  add(m: IndexedMessage): void {
-    const hit: IndexHit = {
-      topic: m.topic, queueId: m.queueId, queueOffset: m.queueOffset,
-      physicalOffset: m.physicalOffset, size: m.size, storeTimestampMs: m.storeTimestampMs,
-    };
-    const pos = pad(m.physicalOffset);
-    if (m.uniqKey !== null) this.pending.set(uniqPrefix(m.uniqKey) + pos, hit);
-    for (const key of new Set(m.keys)) this.pending.set(keyPrefix(m.topic, key) + pos, hit);
-    this.pending.set(`${timePrefix(m.topic)}${pad(m.storeTimestampMs)}${sep}${pos}`, hit);
+  /** Entries applied but not yet handed to a checkpoint. */
+  pendingCount(): number {
+    return this.pending.size;
+  }
+
+  /** Indexes an applied message by its client id and keys (`keys` is kept, not copied). */
+  add(hit: IndexHit, uniqKey: string | null, keys: readonly string[]): void {
+    this.pending.add(hit, uniqKey, keys);
   }
 
   byUniqKey(uniqKey: string, limit = queryResultsDefault): Promise<IndexHit[]> {
-    const p = uniqPrefix(uniqKey);
-    return this.range(p, prefixEnd(p), limit);
+    checkLimit(limit);
+    const floor = this.floor();
+    const found = new Map<number, IndexHit>();
+    // Layers first, synchronously, before LevelDB is read: an entry moving from a layer into
+    // LevelDB during the await is still found in one or the other.
+    for (const layer of [this.pending, this.flushing]) layer?.collectUniq(uniqKey, floor, found);
+    const prefix = Buffer.concat([uniqTag, lengthPrefixed(uniqKey, 2)]);
+    return this.range(prefix, floor, limit, found, (v) => decodeHit(v, null));
+  }
+
+  /** Whether an unflushed layer holds `uniqKey` (synchronous: no LevelDB read). For the broker's stored-id filter. */
+  uniqKeyUnflushed(uniqKey: string): boolean {
+    return this.pending.hasUniq(uniqKey) || (this.flushing?.hasUniq(uniqKey) ?? false);
+  }
+
+  /** Every message id in LevelDB (not the unflushed layers), in key order. For the broker's stored-id filter. */
+  async *flushedUniqKeys(): AsyncGenerator<string> {
+    const lt = Buffer.from(uniqTag);
+    lt[lt.length - 1]! += 1;
+    for await (const k of this.db.keys({ gte: uniqTag, lt })) {
+      const b = Buffer.from(k.buffer, k.byteOffset, k.byteLength);
+      const n = b.readUInt16BE(tagBytes);
+      assert(tagBytes + 2 + n + posBytes === b.length, `index id key of ${b.length} bytes has a ${n}-byte id`);
+      yield b.toString('utf8', tagBytes + 2, tagBytes + 2 + n);
+    }
   }
 
   byKey(topic: string, key: string, limit = queryResultsDefault): Promise<IndexHit[]> {
-    const p = keyPrefix(topic, key);
-    return this.range(p, prefixEnd(p), limit);
+    checkLimit(limit);
+    const floor = this.floor();
+    const found = new Map<number, IndexHit>();
+    for (const layer of [this.pending, this.flushing]) layer?.collectKey(topic, key, floor, found);
+    const prefix = Buffer.concat([keyTag, lengthPrefixed(topic, 1), lengthPrefixed(key, 2)]);
+    return this.range(prefix, floor, limit, found, (v) => decodeHit(v, topic));
   }
 
-  /** Messages of `topic` stored in [beginMs, endMs). */
-  byTimeRange(topic: string, beginMs: number, endMs: number, limit = queryResultsDefault): Promise<IndexHit[]> {
-    assert(beginMs <= endMs, `time range [${beginMs}, ${endMs}) is reversed`);
-    const p = timePrefix(topic);
-    return this.range(p + pad(beginMs), p + pad(endMs), limit);
-  }
-
-  /** Freezes the pending entries as LevelDB puts for a checkpoint. */
-  beginFlush(): DbOp[] {
+  /**
+   * Freezes the pending entries and writes them into a checkpoint's batch as puts, one id
+   * entry and one entry per distinct key per message. Synchronous: the batch copies each key
+   * and value, so one scratch buffer serves them all.
+   */
+  beginFlush(sink: BatchSink): void {
     assert(this.flushing === null, 'an index flush is already running');
-    this.flushing = this.pending;
+    const layer = this.pending;
+    this.flushing = layer;
     this.pending = new Layer();
-    return [...this.flushing.entries].map(([key, hit]) => ({ type: 'put', key, value: Buffer.from(JSON.stringify(hit)) }));
+    const b = this.scratch;
+    for (let s = 0; s < layer.hits.length; s++) {
+      const hit = layer.hits[s];
+      // The value first (once per message): the `k` entries use its first hitValueBytes.
+      let at = putHitValue(b, 0, hit);
+      const kValueEnd = at;
+      at = putString(b, at, hit.topic, 1);
+      const uValueEnd = at;
+      const uniq = layer.uniqs[s];
+      if (uniq !== null) {
+        const end = putPos(b, putString(b, uniqTag.copy(b, at) + at, uniq, 2), hit.physicalOffset);
+        sink.put(b.subarray(at, end), b.subarray(0, uValueEnd));
+      }
+      const keys = layer.keyLists[s];
+      for (let k = 0; k < keys.length; k++) {
+        if (keys.indexOf(keys[k]) !== k) continue;
+        let end = putString(b, keyTag.copy(b, at) + at, hit.topic, 1);
+        end = putPos(b, putString(b, end, keys[k], 2), hit.physicalOffset);
+        sink.put(b.subarray(at, end), b.subarray(0, kValueEnd));
+      }
+    }
   }
 
   endFlush(): void {
@@ -120,24 +213,93 @@ export class MessageIndex {
     this.flushing = null;
   }
 
-  /** In-memory and durable hits with gte <= key < lt, newest (largest key) first. */
-  private async range(gte: string, lt: string, limit: number): Promise<IndexHit[]> {
-    assert(Number.isInteger(limit) && limit >= 1 && limit <= queryResultsMax, `limit ${limit} outside [1, ${queryResultsMax}]`);
-    const found = new Map<string, IndexHit>();
-    // Layers first: they are taken synchronously, before LevelDB is read, so an entry moving
-    // from a layer into LevelDB during the await is still found in one or the other.
-    for (const layer of [this.pending, this.flushing]) layer?.collect(gte, lt, found);
-    for await (const [k, v] of this.db.iterator({ gte, lt, reverse: true, limit })) {
-      if (!found.has(k)) found.set(k, decodeHit(k, v));
+  /**
+   * One bounded step of deleting the LevelDB entries whose physical offset is below `floor`:
+   * scans at most sweepKeysPerStep keys after `from` (from the start when null) and
+   * deletes those below. Returns the deleted count and where the next step starts (null when
+   * the scan reached the end). Entries at or above the floor are never touched: checkpoints
+   * only add entries the log still holds.
+   */
+  async sweepStep(floor: number, from: Buffer | null): Promise<{ deleted: number; next: Buffer | null }> {
+    const range = from === null ? { gte: indexStart, lt: indexEnd } : { gt: from, lt: indexEnd };
+    const keys = await this.db.keys({ ...range, limit: this.sweepKeysPerStep }).all();
+    const batch = this.db.batch();
+    let deleted = 0;
+    for (const k of keys) {
+      if (keyPos(k) >= floor) continue;
+      batch.del(k);
+      deleted += 1;
     }
-    return [...found].sort(([a], [b]) => (a < b ? 1 : a > b ? -1 : 0)).slice(0, limit).map(([, h]) => h);
+    if (deleted > 0) await batch.write();
+    else await batch.close();
+    return { deleted, next: keys.length < this.sweepKeysPerStep ? null : keys[keys.length - 1] };
+  }
+
+  /** Merges `found` (layer hits) with LevelDB's entries under `prefix` at or above `floor`. */
+  private async range(prefix: Buffer, floor: number, limit: number, found: Map<number, IndexHit>, decode: (v: Uint8Array) => Omit<IndexHit, 'physicalOffset'>): Promise<IndexHit[]> {
+    const gte = Buffer.alloc(prefix.length + posBytes);
+    prefix.copy(gte);
+    putPos(gte, prefix.length, Math.max(0, floor));
+    const lte = Buffer.alloc(prefix.length + posBytes, 0xff);
+    prefix.copy(lte);
+    for await (const [k, v] of this.db.iterator({ gte, lte, reverse: true, limit })) {
+      const pos = keyPos(k);
+      if (!found.has(pos)) found.set(pos, { ...decode(v), physicalOffset: pos });
+    }
+    return [...found.values()].sort((a, b) => b.physicalOffset - a.physicalOffset).slice(0, limit);
   }
 }
 
-function decodeHit(key: string, v: Uint8Array): IndexHit {
-  try {
-    return JSON.parse(Buffer.from(v).toString('utf8')) as IndexHit;
-  } catch (err) {
-    throw new MalformedError('index entry', JSON.stringify(key), { cause: err });
-  }
+function checkLimit(limit: number): void {
+  assert(Number.isInteger(limit) && limit >= 1 && limit <= queryResultsMax, `limit ${limit} outside [1, ${queryResultsMax}]`);
+}
+
+/** A string as its length (u8 or u16, big-endian) and UTF-8 bytes. */
+function lengthPrefixed(s: string, lengthBytes: 1 | 2): Buffer {
+  const b = Buffer.allocUnsafe(lengthBytes + Buffer.byteLength(s, 'utf8'));
+  putString(b, 0, s, lengthBytes);
+  return b;
+}
+
+function putString(b: Buffer, at: number, s: string, lengthBytes: 1 | 2): number {
+  const n = b.write(s, at + lengthBytes, 'utf8');
+  assert(n < (lengthBytes === 1 ? 0x100 : 0x10000), `index string of ${n} bytes does not fit its length field`);
+  if (lengthBytes === 1) b[at] = n;
+  else b.writeUInt16BE(n, at);
+  return at + lengthBytes + n;
+}
+
+function putPos(b: Buffer, at: number, pos: number): number {
+  b.writeUInt32BE(Math.floor(pos / twoTo32), at);
+  b.writeUInt32BE(pos % twoTo32, at + 4);
+  return at + posBytes;
+}
+
+function keyPos(k: Uint8Array): number {
+  const b = Buffer.from(k.buffer, k.byteOffset, k.byteLength);
+  return b.readUInt32BE(b.length - 8) * twoTo32 + b.readUInt32BE(b.length - 4);
+}
+
+function putHitValue(b: Buffer, at: number, h: IndexHit): number {
+  b.writeUInt16LE(h.queueId, at);
+  b.writeUInt32LE(h.queueOffset % twoTo32, at + 2);
+  b.writeUInt32LE(Math.floor(h.queueOffset / twoTo32), at + 6);
+  b.writeUInt32LE(h.size, at + 10);
+  b.writeUInt32LE(h.storeTimestampMs % twoTo32, at + 14);
+  b.writeUInt32LE(Math.floor(h.storeTimestampMs / twoTo32), at + 18);
+  return at + hitValueBytes;
+}
+
+/** A value back into a hit (without its position, which is in the key). */
+function decodeHit(v: Uint8Array, topic: string | null): Omit<IndexHit, 'physicalOffset'> {
+  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  const want = topic === null ? hitValueBytes + 1 + (b.length > hitValueBytes ? b[hitValueBytes] : 0) : hitValueBytes;
+  if (b.length !== want) throw new MalformedError('index entry', `value of ${b.length} bytes, expected ${want}`);
+  return {
+    topic: topic ?? b.toString('utf8', hitValueBytes + 1),
+    queueId: b.readUInt16LE(0),
+    queueOffset: b.readUInt32LE(6) * twoTo32 + b.readUInt32LE(2),
+    size: b.readUInt32LE(10),
+    storeTimestampMs: b.readUInt32LE(18) * twoTo32 + b.readUInt32LE(14),
+  };
 }

@@ -1,25 +1,32 @@
-// Reads messages out of the committed log: by queue range (through the ConsumeQueue) and by
-// physical offset. Bodies are views into the entry the log returned (no further copy). Reads
-// never go past the applied index: ConsumeQueues hold only applied entries, and the entry
-// search is bounded by lastApplied.
+// Reads messages out of the committed log: by queue range (through the ConsumeQueue), by
+// physical offset, and by store-time range (binary search on each queue's store times). Bodies
+// are views into the entry the log returned (no further copy). Reads never go past the applied
+// index: ConsumeQueues hold only applied entries, and the entry search is bounded by it.
+//
+// Finding the entry of a physical offset: a search over entry positions that starts from the
+// entry found last (the next record of a queue is usually a few entries further), then one
+// `entries()` call, which the log serves from its cache of recent entries or with one read.
 
 import type { Entry } from '@ledgermq/raft';
 import { EntryType } from '@ledgermq/raft';
 import { assert } from './assert.ts';
 import { CommandKind } from './command-kind.ts';
-import { readBytesDefault, readMessagesMax } from './constants.ts';
+import { queryResultsDefault, queryResultsMax, readBytesDefault, readMessagesMax } from './constants.ts';
 import type { ConsumeQueue } from './consume-queue.ts';
-import type { CqRecord } from './cq-record.ts';
+import { cqPhysicalOffset, cqSize, cqTagHash, type CqRecord } from './cq-record.ts';
 import { MessageNotFoundError } from './errors.ts';
-import { decodeMessageBatch } from './message-codec.ts';
+import { type BatchHeader, decodeBatchHeader, decodeMessageAt, decodeRecordAt } from './message-codec.ts';
+import type { IndexHit } from './message-index.ts';
 import type { StoredMessage } from './message.ts';
 import { hashMayMatch, tagMatches, type TagFilter } from './tag-filter.ts';
 
 /** What the store needs from the log. A Ledger satisfies it. */
 export interface StoreLog {
   location(index: number): { readonly pos: number; readonly size: number };
-  readAt(pos: number): Entry;
+  /** Entries [lo, hi), at least one, at most about bytesMax. */
+  entries(lo: number, hi: number, bytesMax: number): Entry[];
   firstIndex(): number;
+  lastIndex(): number;
 }
 
 export interface ReaderDeps {
@@ -28,6 +35,8 @@ export interface ReaderDeps {
   /** Index of the last applied entry (in memory). */
   readonly appliedIndex: () => number;
   readonly queue: (topic: string, queueId: number) => ConsumeQueue | undefined;
+  /** Every queue of a topic. */
+  readonly queuesOf: (topic: string) => ConsumeQueue[];
 }
 
 export const ReadStatus = {
@@ -66,53 +75,72 @@ export interface ReadOptions {
 /** ConsumeQueue records scanned per read at most (a selective tag filter must not scan forever). */
 const scanRecordsMax = 4096;
 const chunkRecords = 256;
+/** One entry is fetched at a time; its size is bounded by the ledger's entry limit. */
+const entryFetchBytes = 1;
 
 interface CachedEntry {
+  readonly index: number;
   readonly pos: number;
+  /** Position of the entry's first body byte (pos + header). */
+  readonly bodyPos: number;
   readonly end: number;
-  readonly byRecordOffset: ReadonlyMap<number, StoredMessage>;
+  readonly data: Uint8Array;
+  readonly header: BatchHeader;
 }
 
 export class MessageReader {
   private cached: CachedEntry | null = null;
+  /** The entry index found last: where the next search starts. */
+  private hint = 0;
 
   constructor(private readonly deps: ReaderDeps) {}
+
+  /** Drops the cached entry (the log was replaced by a snapshot install). */
+  forget(): void {
+    this.cached = null;
+    this.hint = 0;
+  }
 
   readQueue(topic: string, queueId: number, offset: number, opts: ReadOptions = {}): ReadResult {
     const countMax = opts.countMax ?? 32;
     const bytesMax = opts.bytesMax ?? readBytesDefault;
-    assert(Number.isInteger(countMax) && countMax >= 1 && countMax <= readMessagesMax, `countMax ${countMax} outside [1, ${readMessagesMax}]`);
+    const filter = opts.filter ?? null;
+    if (!(Number.isInteger(countMax) && countMax >= 1 && countMax <= readMessagesMax)) assert(false, `countMax ${countMax} outside [1, ${readMessagesMax}]`);
     assert(bytesMax >= 1, 'bytesMax must be >= 1');
     const q = this.deps.queue(topic, queueId);
     if (!q) return { status: ReadStatus.NoQueue, messages: [], nextOffset: 0, minOffset: 0, maxOffset: 0 };
     const min = q.minOffset();
     const max = q.nextOffset();
-    const answer = (status: ReadStatus, nextOffset: number, messages: QueueMessage[] = []): ReadResult => ({ status, messages, nextOffset, minOffset: q.minOffset(), maxOffset: max });
-    if (offset < min) return answer(ReadStatus.OffsetMoved, min);
-    if (offset > max) return answer(ReadStatus.OffsetOverflow, max);
-    if (offset === max) return answer(ReadStatus.NoNewMessage, max);
+    if (offset < min) return answer(q, ReadStatus.OffsetMoved, min);
+    if (offset > max) return answer(q, ReadStatus.OffsetOverflow, max);
+    if (offset === max) return answer(q, ReadStatus.NoNewMessage, max);
     const out: QueueMessage[] = [];
     let bytes = 0;
     let at = offset;
     while (at < max && at - offset < scanRecordsMax && out.length < countMax) {
-      const records = q.read(at, Math.min(chunkRecords, max - at));
-      for (const r of records) {
-        if (out.length >= countMax || (out.length > 0 && bytes + r.size > bytesMax)) return answer(ReadStatus.Found, at, out);
-        const m = hashMayMatch(opts.filter ?? null, r.tagHash) ? this.messageOf(r) : undefined;
-        if (m === null) return out.length > 0 ? answer(ReadStatus.Found, at, out) : this.movedPast(q, at);
-        if (m && tagMatches(opts.filter ?? null, m.properties.tags)) {
-          out.push({ queueOffset: at, physicalOffset: r.physicalOffset, message: m });
-          bytes += r.size;
+      const raw = q.readRecords(at, Math.min(filter === null ? countMax - out.length : chunkRecords, max - at));
+      const n = raw.length / 20;
+      for (let j = 0; j < n; j++) {
+        const size = cqSize(raw, j);
+        if (out.length >= countMax || (out.length > 0 && bytes + size > bytesMax)) return answer(q, ReadStatus.Found, at, out);
+        if (hashMayMatch(filter, cqTagHash(raw, j))) {
+          const physicalOffset = cqPhysicalOffset(raw, j);
+          const m = this.messageAt(physicalOffset, true);
+          if (m === null) return out.length > 0 ? answer(q, ReadStatus.Found, at, out) : this.movedPast(q, at);
+          if (m !== undefined && tagMatches(filter, m.properties.tags)) {
+            out.push({ queueOffset: at, physicalOffset, message: m });
+            bytes += size;
+          }
         }
         at += 1;
       }
     }
-    return answer(out.length > 0 ? ReadStatus.Found : ReadStatus.NoMatchedMessage, at, out);
+    return answer(q, out.length > 0 ? ReadStatus.Found : ReadStatus.NoMatchedMessage, at, out);
   }
 
   /** The message stored at a physical offset; MessageNotFoundError if none starts there. */
   readByPhysicalOffset(physicalOffset: number): StoredMessage {
-    const m = this.messageOf({ physicalOffset, size: 0, tagHash: 0 });
+    const m = this.messageAt(physicalOffset, false);
     if (!m) throw new MessageNotFoundError(`no message at physical offset ${physicalOffset}`);
     return m;
   }
@@ -125,43 +153,121 @@ export class MessageReader {
   offsetForTimestamp(topic: string, queueId: number, timestampMs: number): number | null {
     const q = this.deps.queue(topic, queueId);
     if (!q) return null;
+    return this.firstStoredAtOrAfter(q, timestampMs);
+  }
+
+  /**
+   * Messages of `topic` stored in [beginMs, endMs), newest first, at most `limit`: per queue a
+   * binary search for the end, then a walk back to the begin. Retention needs nothing here:
+   * the queues' min offsets already follow the log.
+   */
+  byTimeRange(topic: string, beginMs: number, endMs: number, limit = queryResultsDefault): IndexHit[] {
+    assert(beginMs <= endMs, `time range [${beginMs}, ${endMs}) is reversed`);
+    assert(Number.isInteger(limit) && limit >= 1 && limit <= queryResultsMax, `limit ${limit} outside [1, ${queryResultsMax}]`);
+    const hits: IndexHit[] = [];
+    for (const q of this.deps.queuesOf(topic)) {
+      const end = this.firstStoredAtOrAfter(q, endMs);
+      // Bounded: at most `limit` records per queue.
+      for (let o = end - 1, taken = 0; o >= q.minOffset() && taken < limit; o--, taken++) {
+        const r = q.get(o);
+        const storeTimestampMs = this.storeTimeOf(q, r);
+        if (storeTimestampMs === null || storeTimestampMs < beginMs) break;
+        hits.push({ topic, queueId: q.queueId, queueOffset: o, physicalOffset: r.physicalOffset, size: r.size, storeTimestampMs });
+      }
+    }
+    return hits.sort((a, b) => b.physicalOffset - a.physicalOffset).slice(0, limit);
+  }
+
+  private firstStoredAtOrAfter(q: ConsumeQueue, timestampMs: number): number {
     return q.lowerBound((_, r) => {
-      const m = this.messageOf(r);
-      if (m === undefined) throw new MessageNotFoundError(`queue ${topic}/${queueId} names a physical offset ${r.physicalOffset} that holds no message`);
+      const t = this.storeTimeOf(q, r);
       // A message retention already removed counts as older than any timestamp.
-      return m !== null && m.storeTimestampMs >= timestampMs;
+      return t !== null && t >= timestampMs;
     });
   }
 
-  /** null: the log no longer holds it (retention); undefined: no message starts there. */
-  private messageOf(r: CqRecord): StoredMessage | null | undefined {
+  /** The store time of a record's message (its entry's), or null when the log no longer holds it. */
+  private storeTimeOf(q: ConsumeQueue, r: CqRecord): number | null {
     const e = this.entryHolding(r.physicalOffset);
+    if (e === undefined) throw new MessageNotFoundError(`queue ${q.topic}/${q.queueId} names a physical offset ${r.physicalOffset} that holds no message`);
+    return e === null ? null : e.header.storeTimestampMs;
+  }
+
+  /**
+   * null: the log no longer holds it (retention); undefined: no message starts there. A
+   * ConsumeQueue record is `trusted` to name a record start (apply wrote it); any other offset
+   * is checked against the entry's record framing first.
+   */
+  private messageAt(physicalOffset: number, trusted: boolean): StoredMessage | null | undefined {
+    const e = this.entryHolding(physicalOffset);
     if (e === null || e === undefined) return e;
-    return e.byRecordOffset.get(r.physicalOffset - e.pos - this.deps.headerBytes);
+    const at = physicalOffset - e.bodyPos;
+    if (at < e.header.recordsOffsetBytes) return undefined;
+    if (trusted) return decodeRecordAt(e.data, e.header, at);
+    try {
+      return decodeMessageAt(e.data, at);
+    } catch {
+      return undefined;
+    }
   }
 
   private entryHolding(physicalOffset: number): CachedEntry | null | undefined {
     const c = this.cached;
-    if (c && physicalOffset >= c.pos && physicalOffset < c.end) return c;
+    if (c !== null && physicalOffset >= c.pos && physicalOffset < c.end && c.index >= this.deps.log.firstIndex() && c.index <= this.deps.appliedIndex()) return c;
+    const index = this.locate(physicalOffset);
+    if (index === null || index === undefined) return index;
+    const loc = this.deps.log.location(index);
+    const [entry] = this.deps.log.entries(index, index + 1, entryFetchBytes);
+    if (entry === undefined || entry.index !== index) assert(false, `the log did not return entry ${index}`);
+    if (entry.type !== EntryType.Normal || entry.data[0] !== CommandKind.MessageBatch) return undefined;
+    const header = decodeBatchHeader(entry.data);
+    this.cached = { index, pos: loc.pos, bodyPos: loc.pos + this.deps.headerBytes, end: loc.pos + loc.size, data: entry.data, header };
+    return this.cached;
+  }
+
+  /**
+   * Index of the applied entry holding `pos`; null when pos is below the log's first entry (or
+   * the log holds no applied entry), undefined when it falls in no entry (padding, or past).
+   */
+  private locate(pos: number): number | null | undefined {
     const log = this.deps.log;
-    let lo = log.firstIndex();
-    let hi = this.deps.appliedIndex();
-    if (hi < lo) return null;
-    if (physicalOffset < log.location(lo).pos) return null;
-    // Largest index whose entry starts at or before the offset.
+    const first = log.firstIndex();
+    const last = Math.min(this.deps.appliedIndex(), log.lastIndex());
+    if (last < first) return null;
+    if (pos < log.location(first).pos) return null;
+    // Gallop from the hint towards pos, then binary-search the bracket: a few probes when the
+    // next record is near the last one, log2 of the log when it is not.
+    let lo = first;
+    let hi = last;
+    const h = Math.min(Math.max(this.hint, first), last);
+    if (log.location(h).pos <= pos) {
+      lo = h;
+      for (let step = 1; lo + step <= hi; step *= 2) {
+        if (log.location(lo + step).pos > pos) {
+          hi = lo + step - 1;
+          break;
+        }
+        lo += step;
+      }
+    } else {
+      hi = h - 1;
+      for (let step = 1; hi - step >= lo; step *= 2) {
+        if (log.location(hi - step).pos <= pos) {
+          lo = hi - step;
+          break;
+        }
+        hi -= step;
+      }
+    }
+    // Largest index in [lo, hi] whose entry starts at or before pos (location(lo).pos <= pos).
     while (lo < hi) {
       const mid = lo + Math.ceil((hi - lo) / 2);
-      if (log.location(mid).pos <= physicalOffset) lo = mid;
+      if (log.location(mid).pos <= pos) lo = mid;
       else hi = mid - 1;
     }
+    this.hint = lo;
     const loc = log.location(lo);
-    if (physicalOffset >= loc.pos + loc.size) return undefined;
-    const entry = log.readAt(loc.pos);
-    if (entry.type !== EntryType.Normal || entry.data[0] !== CommandKind.MessageBatch) return undefined;
-    const byRecordOffset = new Map<number, StoredMessage>();
-    for (const m of decodeMessageBatch(entry.data)) byRecordOffset.set(m.recordOffsetBytes, m);
-    this.cached = { pos: loc.pos, end: loc.pos + loc.size, byRecordOffset };
-    return this.cached;
+    return pos < loc.pos + loc.size ? lo : undefined;
   }
 
   private movedPast(q: ConsumeQueue, at: number): ReadResult {
@@ -170,4 +276,8 @@ export class MessageReader {
     const next = Math.max(at + 1, q.lowerBound((_, r) => r.physicalOffset >= firstPos));
     return { status: ReadStatus.OffsetMoved, messages: [], nextOffset: next, minOffset: q.minOffset(), maxOffset: q.nextOffset() };
   }
+}
+
+function answer(q: ConsumeQueue, status: ReadStatus, nextOffset: number, messages: QueueMessage[] = []): ReadResult {
+  return { status, messages, nextOffset, minOffset: q.minOffset(), maxOffset: q.nextOffset() };
 }

@@ -236,7 +236,7 @@ describe('StoreStateMachine', () => {
       expect(dup.map((h) => h.storeTimestampMs)).toEqual([t0 + 100, t0 + 7]);
       const m = st.reader.readByPhysicalOffset(dup[1].physicalOffset);
       expect(m.body.toString()).toBe('v7');
-      const range = await st.index.byTimeRange('T', t0 + 10, t0 + 20, 64);
+      const range = st.reader.byTimeRange('T', t0 + 10, t0 + 20, 64);
       expect(range.map((h) => h.storeTimestampMs)).toEqual(Array.from({ length: 10 }, (_, k) => t0 + 19 - k));
       expect(await st.index.byKey('T', 'nothing')).toEqual([]);
     };

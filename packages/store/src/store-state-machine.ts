@@ -13,6 +13,13 @@
 //   that checkpoint's next offsets, so replay re-creates exactly the records it lost (same
 //   offsets, same bytes) and nothing is applied twice.
 // - snapshot() is cut from the durable state too, so it always matches appliedIndex().
+// - A flush captures the queue states, writes the ConsumeQueue tails out and freezes the index
+//   layer into a LevelDB chained batch in one synchronous step, so the batch names exactly what
+//   the fsync before it covers. apply() starts a flush itself when indexFlushEntries index
+//   entries wait, so one checkpoint's batch (and the memory held for it) stays bounded.
+// - Retention (truncateBefore): queue min offsets rise at once; index look-ups never return what
+//   lies below the log's first entry, and a background sweep deletes those LevelDB entries in
+//   bounded steps, serialised with the flushes, recording how far it got in `ckpt/index-swept`.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -22,7 +29,7 @@ import { ConfChangeType, type ConfState, decodeConfChange, type Entry, EntryType
 import { ApplyResults, type ApplyResult } from './apply-results.ts';
 import { assert } from './assert.ts';
 import { type Checkpoint, checkpointOps, clearCheckpointOps, emptyCheckpoint, loadCheckpoint } from './checkpoint-record.ts';
-import { applyResultsMax, cqFileRecordsDefault } from './constants.ts';
+import { applyResultsMax, cqFileRecordsDefault, indexFlushEntries } from './constants.ts';
 import type { QueueState } from './consume-queue.ts';
 import { ConsumeQueueSet, type QueueKey, parseQueueKey } from './consume-queue-set.ts';
 import { applyNormal } from './entry-applier.ts';
@@ -31,7 +38,7 @@ import { MessageIndex } from './message-index.ts';
 import { MessageReader, type StoreLog } from './message-reader.ts';
 import { Metadata, encodeMetaValue } from './metadata.ts';
 import { readRestoreMarker, removeRestoreMarker, writeRestoreMarker } from './restore-marker.ts';
-import { type DbOp, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
+import { addOps, type DbOp, newBatch, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
 import { decodeStoreSnapshot, encodeStoreSnapshot } from './store-snapshot.ts';
 import { digestDb, digestQueues, type StoreDigest } from './store-digest.ts';
 
@@ -45,12 +52,17 @@ export interface StoreOptions {
   readonly applyResultsMax?: number;
   /** Ledger entry header size; physical offset = entry pos + headerBytes + record offset. */
   readonly headerBytes?: number;
+  /** Keys one index sweep step scans (default indexSweepKeysPerBatch). */
+  readonly indexSweepKeysPerStep?: number;
 }
 
 const metaPrefix = 'meta/';
+/** How far the index sweep after retention got: every index entry below it is deleted. */
+const indexSweptKey = Buffer.from('ckpt/index-swept', 'utf8');
 
 export class StoreStateMachine implements StateMachine {
   readonly reader: MessageReader;
+  readonly index: MessageIndex;
   private queues: ConsumeQueueSet;
   private applied: number;
   private voters: readonly string[] | null;
@@ -60,6 +72,9 @@ export class StoreStateMachine implements StateMachine {
   private failure: Error | null = null;
   private closed = false;
   private flushChain: Promise<void> = Promise.resolve();
+  /** A flush apply() started has not begun yet: do not queue another. */
+  private flushRequested = false;
+  private sweeping: Promise<void> | null = null;
   private readonly results: ApplyResults;
   private readonly listeners: ((r: ApplyResult) => void)[] = [];
   private readonly headerBytes: number;
@@ -69,9 +84,9 @@ export class StoreStateMachine implements StateMachine {
     private readonly opts: StoreOptions,
     private readonly db: StoreDb,
     readonly metadata: Metadata,
-    readonly index: MessageIndex,
     queues: ConsumeQueueSet,
     checkpoint: Checkpoint,
+    private sweptTo: number,
   ) {
     this.queues = queues;
     this.durable = checkpoint;
@@ -80,11 +95,13 @@ export class StoreStateMachine implements StateMachine {
     this.headerBytes = opts.headerBytes ?? ledgerHeaderBytes;
     this.perFile = opts.cqRecordsPerFile ?? cqFileRecordsDefault;
     this.results = new ApplyResults(opts.applyResultsMax ?? applyResultsMax);
+    this.index = new MessageIndex(db, () => this.firstRetainedPos(), opts.indexSweepKeysPerStep);
     this.reader = new MessageReader({
       log: opts.log,
       headerBytes: this.headerBytes,
       appliedIndex: () => this.applied,
       queue: (topic, queueId) => this.queues.get(topic, queueId),
+      queuesOf: (topic) => this.queues.ofTopic(topic),
     });
   }
 
@@ -109,8 +126,10 @@ export class StoreStateMachine implements StateMachine {
       removeRestoreMarker(opts.dir);
       const metadata = new Metadata();
       metadata.load((await scanPrefix(db, metaPrefix)).map(([k, v]) => [k.slice(metaPrefix.length), v]));
-      const sm = new StoreStateMachine(opts, db, metadata, new MessageIndex(db), queues, checkpoint);
+      const swept = await db.get(indexSweptKey);
+      const sm = new StoreStateMachine(opts, db, metadata, queues, checkpoint, swept === undefined ? 0 : Number(Buffer.from(swept).toString('utf8')));
       sm.checkQueuesWithinLog();
+      sm.startSweep(); // a sweep cut short by a crash or a stop starts again
       return sm;
     } catch (err) {
       await db.close();
@@ -136,12 +155,19 @@ export class StoreStateMachine implements StateMachine {
 
   apply(entries: readonly Entry[]): void {
     this.checkUsable();
+    const notify: ApplyResult[] | null = this.listeners.length > 0 ? [] : null;
     for (const e of entries) {
-      assert(e.index === this.applied + 1, `apply out of order: expected index ${this.applied + 1}, got ${e.index}`);
+      if (e.index !== this.applied + 1) assert(false, `apply out of order: expected index ${this.applied + 1}, got ${e.index}`);
       const r = this.applyOne(e);
       this.applied = e.index;
       this.results.record(r);
-      for (const cb of this.listeners) queueMicrotask(() => cb(r));
+      notify?.push(r);
+    }
+    // One microtask for the whole call, results in apply order.
+    if (notify !== null && notify.length > 0) queueMicrotask(() => this.notify(notify));
+    if (this.index.pendingCount() >= indexFlushEntries && !this.flushRequested) {
+      this.flushRequested = true;
+      this.checkpoint();
     }
   }
 
@@ -174,6 +200,7 @@ export class StoreStateMachine implements StateMachine {
       this.queues.obtain(topic, queueId, q.nextOffset);
     }
     this.metadata.replaceAll(snap.metadata);
+    this.reader.forget();
     this.applied = index;
     this.voters = snap.voters;
     this.restoreToken = token;
@@ -229,14 +256,38 @@ export class StoreStateMachine implements StateMachine {
     if (this.closed) return;
     if (!this.failure) await this.flush();
     this.closed = true;
+    await this.sweeping;
     await this.flushChain;
     this.queues.close();
     await this.db.close();
   }
 
+  /** Resolves once no index sweep runs (tests and tools; the sweep is otherwise background). */
+  async indexSwept(): Promise<void> {
+    // Bounded: a sweep restarts only when retention moved the log start again.
+    while (this.sweeping !== null) await this.sweeping;
+    if (this.failure) throw this.failure;
+  }
+
   /** What applying entry `index` did, while it is among the last applyResultsMax results. */
   resultOf(index: number): ApplyResult | undefined {
     return this.results.get(index);
+  }
+
+  private notify(results: readonly ApplyResult[]): void {
+    const listeners = [...this.listeners];
+    for (const r of results) {
+      for (const cb of listeners) {
+        try {
+          cb(r);
+        } catch (err) {
+          // As if each call had its own microtask: the others still run, the error is not lost.
+          queueMicrotask(() => {
+            throw err;
+          });
+        }
+      }
+    }
   }
 
   /** Called (in a microtask, in apply order) for every applied entry. Returns an unsubscribe. */
@@ -269,6 +320,7 @@ export class StoreStateMachine implements StateMachine {
         this.queuesRetired = true;
       }
     }
+    this.startSweep();
   }
 
   // ---- internals -----------------------------------------------------------------------
@@ -289,22 +341,26 @@ export class StoreStateMachine implements StateMachine {
   }
 
   private async flushOnce(): Promise<void> {
+    this.flushRequested = false;
     if (this.failure) throw this.failure;
     if (this.closed) throw new StoreClosedError();
     const restoring = this.restoreToken;
     const dirty = this.applied !== this.durable.applied || restoring !== null || this.queuesRetired;
     if (!dirty) return;
+    // From here to queues.sync() the step is synchronous: states, tails and index agree.
     const to: Checkpoint = { applied: this.applied, voters: this.voters, queues: this.queues.states(), restoreToken: restoring };
     const queues = this.queues;
     this.queuesRetired = false;
     this.restoreToken = null;
-    const ops = this.flushOps(to);
+    const batch = newBatch(this.db);
     try {
+      this.fillBatch(batch, to);
       await queues.sync();
-      await writeBatchSynced(this.db, ops);
+      await batch.write({ sync: true });
       if (restoring !== null) removeRestoreMarker(this.opts.dir);
     } catch (err) {
       this.failure = new StoreFailedError('checkpoint', err);
+      await batch.close().catch(() => {});
       throw this.failure;
     }
     this.metadata.endFlush();
@@ -312,8 +368,8 @@ export class StoreStateMachine implements StateMachine {
     this.durable = to;
   }
 
-  /** Freezes the buffered changes and turns them, with the checkpoint, into one batch. */
-  private flushOps(to: Checkpoint): DbOp[] {
+  /** Freezes the buffered changes and adds them, with the checkpoint, to one batch. */
+  private fillBatch(batch: ReturnType<typeof newBatch>, to: Checkpoint): void {
     const ops: DbOp[] = [];
     const layer = this.metadata.beginFlush();
     if (layer.replacesAll) {
@@ -322,11 +378,51 @@ export class StoreStateMachine implements StateMachine {
     for (const [k, v] of layer.changes) {
       ops.push(v === null ? { type: 'del', key: metaPrefix + k } : { type: 'put', key: metaPrefix + k, value: encodeMetaValue(v) });
     }
-    // Not push(...xs): a second of applies buffers hundreds of thousands of index puts, more
-    // arguments than a call can take (RangeError: Maximum call stack size exceeded).
-    for (const op of this.index.beginFlush()) ops.push(op);
-    for (const op of checkpointOps(this.durable, to)) ops.push(op);
-    return ops;
+    addOps(batch, ops);
+    this.index.beginFlush(batch);
+    addOps(batch, checkpointOps(this.durable, to));
+  }
+
+  /** Runs `fn` on the flush chain: no checkpoint, digest or other sweep step interleaves. */
+  private serialized<T>(fn: () => Promise<T>): Promise<T> {
+    const run = this.flushChain.then(fn);
+    this.flushChain = run.then(() => {}, () => {});
+    return run;
+  }
+
+  /** The first physical offset the log holds (MAX_SAFE_INTEGER when it holds no entry). */
+  private firstRetainedPos(): number {
+    const log = this.opts.log;
+    const first = log.firstIndex();
+    return first > log.lastIndex() ? Number.MAX_SAFE_INTEGER : log.location(first).pos;
+  }
+
+  /** Starts the index sweep when the log starts past what was swept (and none runs). */
+  private startSweep(): void {
+    if (this.sweeping !== null || this.closed || this.failure) return;
+    const floor = this.firstRetainedPos();
+    if (floor <= this.sweptTo || floor === Number.MAX_SAFE_INTEGER) return;
+    this.sweeping = this.sweep(floor).finally(() => {
+      this.sweeping = null;
+      this.startSweep(); // retention may have moved the log start meanwhile
+    });
+  }
+
+  private async sweep(floor: number): Promise<void> {
+    let from: Buffer | null = null;
+    try {
+      // Bounded: each step scans a bounded batch of keys further along the index, or ends.
+      do {
+        if (this.closed || this.failure) return;
+        const step: { next: Buffer | null } = await this.serialized(() => this.index.sweepStep(floor, from));
+        from = step.next;
+      } while (from !== null);
+      if (this.closed || this.failure) return;
+      await this.serialized(() => this.db.put(indexSweptKey, Buffer.from(String(floor), 'utf8')));
+      this.sweptTo = floor;
+    } catch (err) {
+      if (!this.closed) this.failure ??= new StoreFailedError('index sweep', err);
+    }
   }
 
   /** A checkpoint can never be ahead of the log it was applied from (Raft applies only durable entries). */

@@ -19,7 +19,10 @@ describe('message types through the official client', () => {
   beforeAll(async () => {
     const t = tmpDir('types');
     cleanup = t.cleanup;
-    cluster = await LocalCluster.create({ dataDir: t.dir, ports: 'auto', segmentBytes: 4 * 1024 * 1024, extraProps: { transactionTimeout: '2000', transactionCheckInterval: '1000' } });
+    // transactionTimeout: long enough that the commit and rollback below (three sends and an empty
+    // long poll later) always come before the first check, even on a loaded machine: with 2 s a
+    // slow run had the rolled-back half checked (and committed by the checker) first.
+    cluster = await LocalCluster.create({ dataDir: t.dir, ports: 'auto', segmentBytes: 4 * 1024 * 1024, extraProps: { transactionTimeout: '8000', transactionCheckInterval: '1000' } });
     cluster.startAll();
     const leader = await cluster.waitForLeader(group);
     const nodes = cluster.group(group);
@@ -116,7 +119,7 @@ describe('message types through the official client', () => {
     expect(await c.receive(8, 5_000)).toEqual([]);
     await t1.commit();
     await t2.rollback();
-    const got = await receiveUntil<string>(c, (g) => g.length >= 2, (m) => m.body.toString(), 20_000);
+    const got = await receiveUntil<string>(c, (g) => g.length >= 2, (m) => m.body.toString(), 40_000);
     expect(got.sort()).toEqual(['checked', 'committed']);
     expect(checked).toContain('checked');
     expect(checked).not.toContain('committed');

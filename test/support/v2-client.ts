@@ -19,14 +19,14 @@ export function clientLog(): ClientLog {
   return { lines, logger: { trace() {}, debug() {}, info() {}, warn: keep('WARN'), error: keep('ERROR') } };
 }
 
-export async function producer(endpoint: string, topics: string[], log: ClientLog, checker?: { check(m: unknown): Promise<number> }): Promise<Producer> {
-  const p = new Producer({ endpoints: endpoint, namespace: '', topics, logger: log.logger, checker } as never);
+export async function producer(endpoint: string, topics: string[], log: ClientLog, checker?: { check(m: unknown): Promise<number> }, namespace = ''): Promise<Producer> {
+  const p = new Producer({ endpoints: endpoint, namespace, topics, logger: log.logger, checker } as never);
   await within(p.startup(), 20_000, 'producer startup', log);
   return p;
 }
 
-export async function simpleConsumer(endpoint: string, group: string, subscriptions: Record<string, string>, log: ClientLog): Promise<SimpleConsumer> {
-  const c = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: group, subscriptions: new Map(Object.entries(subscriptions)), logger: log.logger, awaitDuration: 2_000 } as never);
+export async function simpleConsumer(endpoint: string, group: string, subscriptions: Record<string, string>, log: ClientLog, namespace = ''): Promise<SimpleConsumer> {
+  const c = new SimpleConsumer({ endpoints: endpoint, namespace, consumerGroup: group, subscriptions: new Map(Object.entries(subscriptions)), logger: log.logger, awaitDuration: 2_000 } as never);
   await within(c.startup(), 20_000, 'consumer startup', log);
   return c;
 }

@@ -16,6 +16,8 @@ import { ForwardClient } from './forward/forward-client.ts';
 import { forwardServiceDefinition } from './forward/forward-proto.ts';
 import { encodeV2Message, forwardServiceImplementation } from './forward/forward-server.ts';
 import { SendService } from './producer/send-service.ts';
+import { StoredIdFilter } from './producer/stored-id-filter.ts';
+import { storedIdGenerationIdsMax, storedIdGenerationsMax } from './constants.ts';
 import { TimerService, timerTickMs } from './producer/timer-service.ts';
 import { TransactionService, transactionTickMs } from './producer/transaction-service.ts';
 import { dlqTopic, halfGroup, halfTopic, isSystemTopic, originOffsetKey, originQueueKey, originTopicKey, restage, timerGroup, timerTopic, visibleUserProperties } from './system-topics.ts';
@@ -30,6 +32,7 @@ import { LiveBrokerConfig } from './admin/live-config.ts';
 import { ClientRegistry } from './clients/client-registry.ts';
 import { instrumentHandlers } from './metrics/v2-instrument.ts';
 import { streamingMethods, V2Server } from './v2/v2-server.ts';
+import { WallClock, watchClockOffsetFile } from './wall-clock.ts';
 
 /** How often a leader checks which peers it has not heard from. */
 export const livenessCheckIntervalMs = 500;
@@ -50,6 +53,8 @@ export class BrokerNode {
   private lastTerm = -1;
   /** Metrics endpoint and broker admin service (admin/node-operations.ts). */
   private operations: NodeOperations | null = null;
+  /** Stops the test-only clock-offset watcher (null: the real clock). */
+  private stopClock: (() => void) | null = null;
 
   private constructor(
     readonly cfg: BrokerConfig,
@@ -69,6 +74,10 @@ export class BrokerNode {
   ) {}
 
   static async start(cfg: BrokerConfig, log: Logger): Promise<BrokerNode> {
+    // Every wall-clock reading of the services below goes through this one clock (wall-clock.ts).
+    const clock = new WallClock();
+    const nowMs = clock.now;
+    const stopClock = cfg.clockOffsetFileForTests == null ? null : watchClockOffsetFile(clock, cfg.clockOffsetFileForTests, log.child({ component: 'clock' }));
     // updateBrokerConfig changes some keys at run time: the services read them through `live`.
     const live = new LiveBrokerConfig(cfg);
     cfg = live.config;
@@ -78,9 +87,13 @@ export class BrokerNode {
     const port = storePort(store);
     const metrics = operationsMetrics(cfg, store);
     const arrivals = new Arrivals();
+    const storedIds = new StoredIdFilter(storedIdGenerationIdsMax, storedIdGenerationsMax);
     store.onApplied((r) => {
-      if (r.type === 'messages') arrivals.notify(r.topic);
+      if (r.type !== 'messages') return;
+      for (const m of r.messages) if (m.uniqKey !== null) storedIds.add(m.uniqKey);
+      arrivals.notify(r.topic);
     });
+    void warmStoredIds(store, storedIds, log);
     // Filled in below: the services need the node, the node needs the forwarding service.
     let node: RaftNode | null = null;
     let v2: V2Server | null = null;
@@ -107,14 +120,16 @@ export class BrokerNode {
       propose,
       resultOf: (i) => store.resultOf(i),
       lookupUniqKey: (id) => store.index.byUniqKey(id),
+      // An id applied but not yet flushed is in the index's layers before the filter hears of it.
+      mightBeStored: (id) => storedIds.mightContain(id) || store.index.uniqKeyUnflushed(id),
       topicForWrite: topicFor,
       storeHost,
-      nowMs: Date.now,
+      nowMs,
     });
     const receive = new ReceiveService({
       store: port,
       arrivals,
-      nowMs: Date.now,
+      nowMs,
       term,
       toDeadLetter: async (group, m, attempts) => {
         const input = restage(m.message, (u) => {
@@ -127,12 +142,12 @@ export class BrokerNode {
         log.info({ group, topic: m.message.topic, queueId: m.message.queueId, offset: m.queueOffset, attempts }, 'message moved to the dead-letter queue');
       },
     });
-    const timers = new TimerService(port, send, Date.now, log.child({ component: 'timer' }));
+    const timers = new TimerService(port, send, nowMs, log.child({ component: 'timer' }));
     const forward = new ForwardClient(cfg.node.selfId, cfg.node.groupId);
     const transactions = new TransactionService(
       live.transactionOptions(),
       {
-        store: port, send, lookupUniqKey: (id) => store.index.byUniqKey(id), nowMs: Date.now, log: log.child({ component: 'transaction' }),
+        store: port, send, lookupUniqKey: (id) => store.index.byUniqKey(id), nowMs, log: log.child({ component: 'transaction' }),
         check: (topic, half, txId) => void pushCheck(raft, telemetryRef!, forward, topic, half, txId),
       },
     );
@@ -143,9 +158,9 @@ export class BrokerNode {
     const routes = routeSource(cfg, pool);
     const handlers = makeHandlers({
       store: port, send, receive, routes,
-      self: { brokerName: cfg.brokerName, host: cfg.advertisedHost, port: cfg.listenPort },
-      get maxBodyBytes() { return live.maxMessageBytes; }, get timerDelayMsMax() { return live.timerDelayMsMax; },
-      get autoCreateTopic() { return live.autoCreateTopic; }, get defaultQueueNums() { return live.defaultTopicQueueNums; }, clients, maxAttemptsOf, fifoOf, nowMs: Date.now, transactions, topicForWrite: topicFor, arrivals,
+      self: { brokerName: cfg.brokerName, host: cfg.advertisedHost, port: cfg.advertisedPort },
+      get maxBodyBytes() { return live.maxMessageBytes; }, get timerDelayMsMax() { return live.timerDelayMsMax; }, delayLevelsMs: cfg.delayLevelsMs,
+      get autoCreateTopic() { return live.autoCreateTopic; }, get defaultQueueNums() { return live.defaultTopicQueueNums; }, clients, maxAttemptsOf, fifoOf, nowMs, transactions, topicForWrite: topicFor, arrivals,
       commitOffset: async (group, topic, queueId, offset) => {
         await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
       },
@@ -163,6 +178,7 @@ export class BrokerNode {
     });
     const b = new BrokerNode(cfg, log, raft, store, port, v2, admin, receive, telemetry, registrar, pool, forward, timers, transactions);
     b.operations = ops;
+    b.stopClock = stopClock;
     await b.listen();
     await ops.start();
     return b;
@@ -238,6 +254,7 @@ export class BrokerNode {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.intervals) clearInterval(t);
+    this.stopClock?.();
     await this.operations?.close();
     this.telemetry.closeAll();
     await this.registrar?.stop();
@@ -280,6 +297,19 @@ async function pushCheck(raft: RaftNode, hub: TelemetryHub, forward: ForwardClie
 }
 
 
+/** Adds every id already in the index to the filter; until then it answers "maybe" for all. */
+async function warmStoredIds(store: StoreStateMachine, filter: StoredIdFilter, log: Logger): Promise<void> {
+  const t0 = performance.now();
+  try {
+    for await (const id of store.index.flushedUniqKeys()) filter.add(id);
+  } catch (err) {
+    log.warn({ err }, 'stored-id filter: index scan failed; every send is looked up in the index');
+    return;
+  }
+  filter.markWarm();
+  log.info({ ids: filter.size(), warm: filter.isWarm(), ms: Math.round(performance.now() - t0) }, 'stored-id filter loaded from the index');
+}
+
 async function topicForWrite(cfg: BrokerConfig, store: StoreStateMachine, propose: (b: Uint8Array) => Promise<unknown>, name: string): Promise<TopicConfig | undefined> {
   const existing = store.metadata.topic(name);
   // The broker's own topics (timer, halves, dead letters) always exist and have one queue.
@@ -307,7 +337,7 @@ function registration(cfg: BrokerConfig, raft: RaftNode, store: StoreStateMachin
     role: role as 'LEADER' | 'FOLLOWER' | 'CANDIDATE',
     raftTerm: st.term,
     unreachableNodeIds: st.role === 'leader' ? raft.unreachablePeers(unreachableAfterMs(cfg)) : [],
-    v2Endpoint: { host: cfg.advertisedHost, port: cfg.listenPort },
+    v2Endpoint: { host: cfg.advertisedHost, port: cfg.advertisedPort },
     adminAddress: `${cfg.node.adminHost}:${cfg.node.adminPort}`,
     topics,
   };

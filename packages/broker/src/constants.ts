@@ -49,3 +49,6 @@ export const entryMessageBytesMax = 1024 * 1024;
 export const storedIdGenerationIdsMax = 1_000_000;
 /** ...at most this many (10 MB): an id is de-duplicated for at least the next 7,000,000 stored ids. */
 export const storedIdGenerationsMax = 8;
+
+/** Bodies in one SendMessage a follower forwards for several clients (under grpcMessageBytesMax). */
+export const forwardSendBytesMax = 4 * 1024 * 1024;

@@ -55,10 +55,17 @@ export class ForwardBusyError extends BrokerError {
 
 /** The forwarded call did not complete: the outcome on the leader is unknown. */
 export class ForwardFailedError extends BrokerError {
-  constructor(method: string, address: string, cause: Error) {
+  /** The leader could not be reached at all (gRPC UNAVAILABLE): it may be dead, a new one may come. */
+  readonly leaderUnreachable: boolean;
+
+  constructor(method: string, address: string, cause: Error & { code?: number }) {
     super(`forwarding ${method} to the leader at ${address} failed: ${cause.message}`, Code.HA_NOT_AVAILABLE, true, { cause });
+    this.leaderUnreachable = cause.code === grpcUnavailable;
   }
 }
+
+/** gRPC status UNAVAILABLE (no connection, or the connection broke). */
+const grpcUnavailable = 14;
 
 export class InvalidReceiptHandleError extends BrokerError {
   constructor(message: string) {

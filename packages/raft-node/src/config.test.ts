@@ -33,4 +33,20 @@ describe('node config', () => {
     expect(() => configFromProperties(parseProperties('dLegerGroup=g\n'))).toThrow(ConfigError);
     expect(() => parseProperties('no equals sign')).toThrow(/line 1: expected key=value/);
   });
+
+  it('testPlantedBug is refused outside test mode, and unknown bugs always', () => {
+    const props = (v: string) => parseProperties(`${base}testPlantedBug=${v}\n`);
+    expect(configFromProperties(parseProperties(base), undefined, true).plantedBug).toBeNull();
+    expect(() => configFromProperties(props('skip-noop'), undefined, false)).toThrow(/refused unless the process runs with LEDGERMQ_TEST_MODE=1/);
+    expect(configFromProperties(props('skip-noop'), undefined, true).plantedBug).toBe('skip-noop');
+    expect(() => configFromProperties(props('lose-everything'), undefined, true)).toThrow(/testPlantedBug must be one of ack-before-commit, read-uncommitted, skip-noop/);
+  });
+
+  it('testVolatileWrites (power-loss tests) is refused outside test mode and off by default', () => {
+    const props = (v: string) => parseProperties(`${base}testVolatileWrites=${v}\n`);
+    expect(configFromProperties(parseProperties(base), undefined, true).volatileWritesForTests).toBe(false);
+    expect(() => configFromProperties(props('true'), undefined, false)).toThrow(/testVolatileWrites=true .* refused unless the process runs with LEDGERMQ_TEST_MODE=1/);
+    expect(configFromProperties(props('true'), undefined, true).volatileWritesForTests).toBe(true);
+    expect(() => configFromProperties(props('yes'), undefined, true)).toThrow(/testVolatileWrites must be true or false/);
+  });
 });

@@ -35,7 +35,25 @@ export interface NodeConfig {
   readonly verifyOnStart: boolean;
   /** `diskMaxUsedSpaceRatio` (percent): above it, retention deletes old segments by size too. */
   readonly diskMaxUsedSpaceRatioPercent: number;
+  /**
+   * TEST ONLY (`testPlantedBug`): a planted consistency bug, so the jepsen-lite checkers can show
+   * they catch it. Refused unless the process runs with LEDGERMQ_TEST_MODE=1. Null = none (always in production).
+   */
+  readonly plantedBug: PlantedBug | null;
+  /**
+   * TEST ONLY (`testVolatileWrites=true`, jepsen-lite's power-loss): the log's writes since its
+   * last fsync stay in process memory, so kill -9 loses them as a power loss would. Refused
+   * unless the process runs with LEDGERMQ_TEST_MODE=1. Absent = false.
+   */
+  readonly volatileWritesForTests?: boolean;
 }
+
+/** The planted bugs `testPlantedBug` accepts (test only; see jepsen-lite/src/cluster/README.md). */
+export const plantedBugs = ['ack-before-commit', 'read-uncommitted', 'skip-noop'] as const;
+export type PlantedBug = (typeof plantedBugs)[number];
+
+/** The environment variable that puts a process in test mode (the only way to allow a planted bug). */
+export const testModeEnv = 'LEDGERMQ_TEST_MODE';
 
 export class ConfigError extends Error {
   readonly retriable = false;
@@ -49,6 +67,7 @@ const knownKeys = new Set([
   'brokerClusterName', 'brokerName', 'dLegerGroup', 'dLegerPeers', 'dLegerSelfId', 'storePathRootDir',
   'adminListenPort', 'adminListenHost', 'mappedFileSizeCommitLog', 'fileReservedTime',
   'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'enableDLegerCommitLog', 'verifyCommitLogOnStart', 'diskMaxUsedSpaceRatio',
+  'testPlantedBug', 'testVolatileWrites',
 ]);
 
 export function parseProperties(text: string): Map<string, string> {
@@ -91,8 +110,27 @@ function required(props: Map<string, string>, key: string): string {
   return v;
 }
 
-/** Builds a NodeConfig; `warn` hears about unknown keys (a typo must not pass silently). */
-export function configFromProperties(props: Map<string, string>, warn: (msg: string) => void = () => {}): NodeConfig {
+/** `testPlantedBug`: refused outside test mode, and any value outside the list. */
+function plantedBug(props: Map<string, string>, testMode: boolean): PlantedBug | null {
+  const raw = props.get('testPlantedBug');
+  if (raw === undefined || raw === '' || raw === 'none') return null;
+  if (!(plantedBugs as readonly string[]).includes(raw)) throw new ConfigError(`testPlantedBug must be one of ${plantedBugs.join(', ')} (or none), got "${raw}"`);
+  if (!testMode) throw new ConfigError(`testPlantedBug=${raw} plants a consistency bug and is refused unless the process runs with ${testModeEnv}=1 (test only)`);
+  return raw as PlantedBug;
+}
+
+/** `testVolatileWrites`: makes kill -9 a power loss for the log; refused outside test mode. */
+function volatileWrites(props: Map<string, string>, testMode: boolean): boolean {
+  const on = bool(props, 'testVolatileWrites', false);
+  if (on && !testMode) throw new ConfigError(`testVolatileWrites=true loses unfsynced writes on a kill and is refused unless the process runs with ${testModeEnv}=1 (test only)`);
+  return on;
+}
+
+/**
+ * Builds a NodeConfig; `warn` hears about unknown keys (a typo must not pass silently).
+ * `testMode` (LEDGERMQ_TEST_MODE=1 by default) is what allows `testPlantedBug`.
+ */
+export function configFromProperties(props: Map<string, string>, warn: (msg: string) => void = () => {}, testMode = process.env[testModeEnv] === '1'): NodeConfig {
   for (const key of props.keys()) if (!knownKeys.has(key)) warn(`unknown config key ${key} (ignored)`);
   const selfId = required(props, 'dLegerSelfId');
   const selfIndex = Number(/(\d+)$/.exec(selfId)?.[1] ?? 0);
@@ -112,6 +150,8 @@ export function configFromProperties(props: Map<string, string>, warn: (msg: str
     heartbeatTicks: int(props, 'raftHeartbeatTicks', heartbeatTicksDefault, 1),
     verifyOnStart: bool(props, 'verifyCommitLogOnStart', true),
     diskMaxUsedSpaceRatioPercent: percent(props, 'diskMaxUsedSpaceRatio', 75),
+    plantedBug: plantedBug(props, testMode),
+    volatileWritesForTests: volatileWrites(props, testMode),
   };
 }
 
@@ -140,6 +180,7 @@ export function configToProperties(cfg: NodeConfig): string {
     `raftHeartbeatTicks=${cfg.heartbeatTicks}`,
     `verifyCommitLogOnStart=${cfg.verifyOnStart}`,
     `diskMaxUsedSpaceRatio=${cfg.diskMaxUsedSpaceRatioPercent}`,
+    ...(cfg.plantedBug === null ? [] : [`testPlantedBug=${cfg.plantedBug}`]),
     '',
   ].join('\n');
 }

@@ -2,7 +2,7 @@ export { RaftNode, openNodeLedger, type RaftNodeDeps, type LeaderInfo } from './
 export type { Committed } from './proposal-tracker.ts';
 export { AdminServer } from './admin/admin-server.ts';
 export { AdminClient, AdminCallError, type ProposeResult } from './admin/admin-client.ts';
-export { type NodeConfig, ConfigError, configFromProperties, configToProperties, loadConfigFile, parseProperties } from './config.ts';
+export { type NodeConfig, type PlantedBug, ConfigError, configFromProperties, configToProperties, loadConfigFile, parseProperties, plantedBugs, testModeEnv } from './config.ts';
 export { DigestStateMachine } from './digest-state-machine.ts';
 export type { StateMachine } from './state-machine.ts';
 export * from './errors.ts';

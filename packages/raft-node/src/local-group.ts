@@ -64,6 +64,7 @@ export class LocalGroup {
         heartbeatTicks: heartbeatTicksDefault,
         verifyOnStart: true,
         diskMaxUsedSpaceRatioPercent: 75,
+        plantedBug: null,
       };
       const configFile = path.join(dataDir, 'node.conf');
       writeFileSync(configFile, configToProperties(config));

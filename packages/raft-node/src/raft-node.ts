@@ -8,12 +8,12 @@
 import { mkdirSync, statfsSync } from 'node:fs';
 import path from 'node:path';
 import { randomInt } from 'node:crypto';
-import { Raft, type ConfChange, type HardState, type Ready, type RaftStatus } from '@ledgermq/raft';
-import { Ledger, RealFileSystem } from '@ledgermq/ledger';
+import { Raft, type ConfChange, type HardState, type RaftBugs, type Ready, type RaftStatus } from '@ledgermq/raft';
+import { Ledger, RealFileSystem, VolatileFileSystem, type FileSystem } from '@ledgermq/ledger';
 import { GrpcTransport, parsePeers, type GrpcTransportOptions } from '@ledgermq/transport';
 import type { Logger } from 'pino';
 import { assert } from './assert.ts';
-import type { NodeConfig } from './config.ts';
+import type { NodeConfig, PlantedBug } from './config.ts';
 import {
   commitHintSaveIntervalMs,
   pendingProposalsMax,
@@ -76,6 +76,8 @@ export class RaftNode {
   private readonly leaderListeners: ((leader: LeaderInfo | null) => void)[] = [];
   /** When a message from each peer last arrived (wall clock, for liveness reports only). */
   private readonly lastHeardMs = new Map<string, number>();
+  /** Planted bug read-uncommitted only: applied, not yet committed, proposals not yet answered. */
+  private readonly appliedEarly: { index: number; term: number }[] = [];
 
   constructor(
     private readonly cfg: NodeConfig,
@@ -109,7 +111,9 @@ export class RaftNode {
       preVote: true,
       checkQuorum: true,
       disabled: ledgerStatus.corrupt,
+      bugs: plantedBugSwitches(cfg.plantedBug),
     });
+    if (cfg.plantedBug !== null) this.log.warn({ plantedBug: cfg.plantedBug }, 'TEST MODE: a planted consistency bug is switched on (testPlantedBug); never run this in production');
     this.lastCheckpointApplied = this.sm.appliedIndex();
     const selfAddr = this.peerBook.address(cfg.selfId);
     const [host, port] = splitHostPort(selfAddr);
@@ -312,10 +316,30 @@ export class RaftNode {
     if (rd.messages.length > 0) this.transport.send(rd.messages);
     if (rd.committed.length > 0 && !this.disabled) {
       this.sm.apply(rd.committed);
-      for (const e of rd.committed) this.tracker.applied(e.index, e.term);
+      if (this.cfg.plantedBug === 'read-uncommitted') this.appliedEarly.push(...rd.committed.map((e) => ({ index: e.index, term: e.term })));
+      else for (const e of rd.committed) this.tracker.applied(e.index, e.term);
     }
     this.raft.advance(rd);
+    if (this.appliedEarly.length > 0) this.answerAppliedEarly();
     if (rd.snapshot) this.raft.persisted(rd.snapshot.meta.index, rd.snapshot.meta.term);
+  }
+
+  /**
+   * Planted bug read-uncommitted: entries are applied before they commit, but a proposal is still
+   * answered only once its index is committed, and with the term the log holds there (a replaced
+   * entry answers "dropped"). Bounded: entries wait here at most until they commit or time out.
+   */
+  private answerAppliedEarly(): void {
+    const commit = this.raft.status().commit;
+    let done = 0;
+    for (const e of this.appliedEarly) {
+      if (e.index > commit) break;
+      this.tracker.applied(e.index, this.ledger.term(e.index) ?? -1);
+      done++;
+    }
+    this.appliedEarly.splice(0, done);
+    // Entries that never commit (truncated under a new leader) must not pile up.
+    if (this.appliedEarly.length > pendingProposalsMax) this.appliedEarly.splice(0, this.appliedEarly.length - pendingProposalsMax);
   }
 
   /**
@@ -353,11 +377,11 @@ export class RaftNode {
 
   private housekeeping(): void {
     this.tracker.expire(Date.now());
+    // Without fsync, in its own file: the hint names only durable entries (Ledger.saveCommitHint).
     const hint = Math.min(this.pendingCommitHint, this.ledger.durableIndex());
     if (hint > this.savedHardState.commit) {
-      const hs = { ...this.savedHardState, commit: hint };
-      this.ledger.saveHardState(hs);
-      this.savedHardState = hs;
+      this.ledger.saveCommitHint(hint);
+      this.savedHardState = { ...this.savedHardState, commit: hint };
     }
     // What was applied since the last checkpoint (the state machine's appliedIndex() may be the
     // durable checkpoint's index, which only moves once a checkpoint lands).
@@ -436,12 +460,32 @@ function readableApplied(ledger: Ledger, applied: number): number {
   return Math.max(ledger.firstIndex() - 1, Math.min(applied, ledger.lastIndex()));
 }
 
+/** The Raft core's switches for a planted bug (test only): see NodeConfig.plantedBug. */
+function plantedBugSwitches(bug: PlantedBug | null): Partial<RaftBugs> {
+  switch (bug) {
+    case null:
+      return {};
+    case 'ack-before-commit':
+      return { ackBeforeCommit: true };
+    case 'read-uncommitted':
+      return { readUncommitted: true };
+    case 'skip-noop':
+      return { skipNoOp: true };
+  }
+}
+
 /** Opens (and recovers) the node's log under <dataDir>/raft, as the node itself would. */
 export function openNodeLedger(cfg: NodeConfig, log: Logger): Ledger {
   const raftDir = path.join(cfg.dataDir, 'raft');
   mkdirSync(raftDir, { recursive: true });
+  let fs: FileSystem = new RealFileSystem();
+  if (cfg.volatileWritesForTests === true) {
+    // Test only: kill -9 of this process is then a power loss for its log (jepsen-lite).
+    log.warn('testVolatileWrites=true: unfsynced log writes are held in memory (a kill loses them); never use in production');
+    fs = new VolatileFileSystem(fs);
+  }
   return Ledger.open({
-    fs: new RealFileSystem(),
+    fs,
     dir: raftDir,
     groupId: cfg.groupId,
     segmentBytes: cfg.segmentBytes,

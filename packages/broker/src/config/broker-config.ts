@@ -3,7 +3,7 @@
 // the broker's own keys are read here. Unknown keys are warned about, never ignored silently.
 
 import { readFileSync } from 'node:fs';
-import { ConfigError, configFromProperties, parseProperties, type NodeConfig } from '@ledgermq/raft-node';
+import { ConfigError, configFromProperties, parseProperties, testModeEnv, type NodeConfig } from '@ledgermq/raft-node';
 import {
   defaultTopicQueueNums,
   messageBodyBytesMax,
@@ -15,6 +15,7 @@ import {
   transactionTimeoutMsDefault,
   v2PortBase,
 } from '../constants.ts';
+import { messageDelayLevelDefault, parseDelayLevels } from '../producer/delay-levels.ts';
 
 export interface BrokerConfig {
   readonly clusterName: string;
@@ -24,6 +25,11 @@ export interface BrokerConfig {
   /** v2 gRPC endpoint (`listenPort`). */
   readonly listenHost: string;
   readonly listenPort: number;
+  /**
+   * Port clients are told to connect to (`advertisedListenPort`, a LedgerMQ key: RocketMQ has
+   * none). Defaults to `listenPort`; differs when something (a proxy, a NAT) sits in front of it.
+   */
+  readonly advertisedPort: number;
   readonly namesrvAddrs: readonly string[];
   readonly registerIntervalMs: number;
   readonly autoCreateTopic: boolean;
@@ -33,9 +39,17 @@ export interface BrokerConfig {
   readonly transactionCheckIntervalMs: number;
   readonly transactionCheckMax: number;
   readonly timerDelayMsMax: number;
+  /** `messageDelayLevel` (RocketMQ's 18 delay levels by default), in ms. */
+  readonly delayLevelsMs: readonly number[];
   readonly metricsPort: number;
   /** `accessKey` / `secretKey`: when set, every v2 call must be signed with them (40100 otherwise). */
   readonly credentials: readonly { readonly accessKey: string; readonly secretKey: string }[];
+  /**
+   * TEST ONLY (`testClockOffsetFile`, jepsen-lite's clock-jump): a file whose integer content
+   * (ms) offsets this node's wall clock; see wall-clock.ts. Refused unless the process runs
+   * with LEDGERMQ_TEST_MODE=1. Absent or null = the real clock (always in production).
+   */
+  readonly clockOffsetFileForTests?: string | null;
   /** The Raft member this broker node is. */
   readonly node: NodeConfig;
 }
@@ -45,7 +59,7 @@ const brokerKeys = new Set([
   'brokerClusterName', 'brokerName', 'brokerId', 'brokerIP1', 'listenHost', 'listenPort', 'namesrvAddr',
   'registerNameServerPeriod', 'autoCreateTopicEnable', 'defaultTopicQueueNums', 'maxMessageSize',
   'transactionTimeout', 'transactionCheckInterval', 'transactionCheckMax', 'timerMaxDelaySec',
-  'metricsPromExporterPort', 'flushDiskType', 'brokerRole', 'accessKey', 'secretKey',
+  'metricsPromExporterPort', 'flushDiskType', 'brokerRole', 'accessKey', 'secretKey', 'testClockOffsetFile', 'advertisedListenPort', 'messageDelayLevel',
 ]);
 
 export function brokerConfigFromProperties(props: Map<string, string>, warn: (msg: string) => void = () => {}): BrokerConfig {
@@ -61,12 +75,14 @@ export function brokerConfigFromProperties(props: Map<string, string>, warn: (ms
   const node = configFromProperties(raftProps, warn);
   const selfIndex = Number(/(\d+)$/.exec(node.selfId)?.[1] ?? 0);
   const advertisedHost = props.get('brokerIP1') ?? '127.0.0.1';
+  const listenPort = int(props, 'listenPort', v2PortBase + selfIndex, 0, 65_535);
   return {
     clusterName: props.get('brokerClusterName') ?? 'DefaultCluster',
     brokerName,
     advertisedHost,
     listenHost: props.get('listenHost') ?? advertisedHost,
-    listenPort: int(props, 'listenPort', v2PortBase + selfIndex, 0, 65_535),
+    listenPort,
+    advertisedPort: int(props, 'advertisedListenPort', listenPort, 1, 65_535),
     namesrvAddrs: parseNamesrvAddrs(props.get('namesrvAddr') ?? ''),
     registerIntervalMs: int(props, 'registerNameServerPeriod', registerIntervalMsDefault, 100, 600_000),
     autoCreateTopic: bool(props, 'autoCreateTopicEnable', true),
@@ -76,8 +92,10 @@ export function brokerConfigFromProperties(props: Map<string, string>, warn: (ms
     transactionCheckIntervalMs: int(props, 'transactionCheckInterval', transactionCheckIntervalMsDefault, 1, 86_400_000),
     transactionCheckMax: int(props, 'transactionCheckMax', transactionCheckMaxDefault, 1, 1_000),
     timerDelayMsMax: int(props, 'timerMaxDelaySec', timerDelayMsMax / 1000, 1, 365 * 86_400) * 1000,
+    delayLevelsMs: parseDelayLevels(props.get('messageDelayLevel') ?? messageDelayLevelDefault),
     metricsPort: int(props, 'metricsPromExporterPort', metricsPortBase + selfIndex, 0, 65_535),
     credentials: credentials(props),
+    clockOffsetFileForTests: clockOffsetFile(props),
     node,
   };
 }
@@ -99,6 +117,14 @@ export function parseNamesrvAddrs(text: string): string[] {
     if (!/^[^:\s]+:\d{1,5}$/.test(a)) throw new ConfigError(`namesrvAddr: "${a}" is not host:port`);
   }
   return out;
+}
+
+/** `testClockOffsetFile`: test only, refused unless LEDGERMQ_TEST_MODE=1. */
+function clockOffsetFile(props: Map<string, string>): string | null {
+  const file = props.get('testClockOffsetFile') ?? '';
+  if (file === '') return null;
+  if (process.env[testModeEnv] !== '1') throw new ConfigError(`testClockOffsetFile moves this node's wall clock and is refused unless the process runs with ${testModeEnv}=1 (test only)`);
+  return file;
 }
 
 function credentials(props: Map<string, string>): { accessKey: string; secretKey: string }[] {

@@ -51,6 +51,8 @@ export interface LocalClusterOptions {
   readonly namesrvCount?: number;
   /** More properties for every broker node; they override the generated ones of the same key. */
   readonly extraProps?: Readonly<Record<string, string>>;
+  /** More environment variables for every process started (e.g. LEDGERMQ_TEST_MODE=1 for a planted bug). */
+  readonly env?: Readonly<Record<string, string>>;
 }
 
 /** Ports of every process, by position. */
@@ -346,7 +348,7 @@ export class LocalCluster {
   readonly namesrvs: readonly NamesrvHandle[];
   readonly brokers: readonly BrokerNodeHandle[];
 
-  private constructor(readonly plan: ClusterPlan) {
+  private constructor(readonly plan: ClusterPlan, private readonly extraEnv: Readonly<Record<string, string>> = {}) {
     this.namesrvs = plan.namesrvs.map((p): NamesrvHandle => ({ id: p.id, kind: 'namesrv', logFile: p.logFile, plan: p, process: null, paused: false }));
     this.brokers = plan.groups.flatMap((g) =>
       g.nodes.map((p): BrokerNodeHandle => ({
@@ -373,7 +375,7 @@ export class LocalCluster {
         writeFileSync(n.configFile, renderProperties(n.properties, `${n.id}: written by LocalCluster (packages/broker/src/local/local-cluster.ts)`));
       }
     }
-    return new LocalCluster(plan);
+    return new LocalCluster(plan, opts.env);
   }
 
   /** Whether the broker node's process entry exists (it is started as a separate program). */
@@ -446,7 +448,9 @@ export class LocalCluster {
     }
     mkdirSync(path.dirname(h.logFile), { recursive: true });
     const out = createWriteStream(h.logFile, { flags: 'a' });
-    const child = spawn(process.execPath, ['--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env } });
+    // LEDGERMQ_NODE_EXEC_ARGV: extra Node flags for every child (profiling: "--cpu-prof --cpu-prof-dir=/tmp/p").
+    const execArgv = (process.env.LEDGERMQ_NODE_EXEC_ARGV ?? '').split(' ').filter((a) => a !== '');
+    const child = spawn(process.execPath, [...execArgv, '--import', 'tsx', entry, ...args], { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, ...this.extraEnv } });
     child.stdout!.pipe(out, { end: false });
     child.stderr!.pipe(out, { end: false });
     child.once('close', () => out.end());

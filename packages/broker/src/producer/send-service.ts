@@ -1,17 +1,27 @@
 // Sending on the leader: pick the queue, propose the message, wait until it is committed on a
-// quorum (fsynced) and applied here, answer with its queue offset.
+// quorum (fsynced) and applied here, answer with its queue offset. Sends of one event-loop turn
+// to one topic share a log entry (EntryBatcher); a non-FIFO batch gets the next queue round robin.
 //
 // Idempotent producer: retries reuse the client's message id. A send whose id is already
 // stored in the topic answers with the stored result; one whose first attempt is still in
-// flight here waits for that attempt. Across a failover this holds because a new leader
+// flight here waits for that attempt. The index look-up is skipped when the stored-id filter
+// is certain the id is new (nearly every first attempt). Across a failover this holds because a new leader
 // serves sends only after applying every entry committed before its term (readyForReads):
 // an earlier attempt that committed is then in the index.
 
-import { encodeMessageBatch, Perm, type ApplyResult, type IndexHit, type MessageBatch, type TopicConfig } from '@ledgermq/store';
+import { encodeMessageBatch, Perm, type ApplyResult, type IndexHit, type MessageBatch, type MessageInput, type TopicConfig } from '@ledgermq/store';
 import { assert } from '../assert.ts';
 import { BadRequestError, BusyError, InternalError, NoLeaderError, TopicNotFoundError, UnknownOutcomeError } from '../errors.ts';
 import type { IncomingMessage } from '../v2/message-convert.ts';
-import { QueueSelector } from './queue-selector.ts';
+import { EntryBatcher, type BatchTarget } from './entry-batcher.ts';
+import { groupQueue, QueueSelector } from './queue-selector.ts';
+
+/** Where one message of a batch landed. */
+interface Stored {
+  readonly queueId: number;
+  readonly queueOffset: number;
+  readonly physicalOffset: number;
+}
 
 export interface SendResult {
   readonly messageId: string;
@@ -26,6 +36,8 @@ export interface SendDeps {
   readonly propose: (body: Uint8Array) => Promise<{ index: number; term: number }>;
   readonly resultOf: (index: number) => ApplyResult | undefined;
   readonly lookupUniqKey: (uniqKey: string) => Promise<IndexHit[]>;
+  /** False only when no message with this id is stored (synchronous; see StoredIdFilter). */
+  readonly mightBeStored: (uniqKey: string) => boolean;
   /** The topic's config, creating it (auto-create) when allowed; undefined when unknown. */
   readonly topicForWrite: (topic: string) => Promise<TopicConfig | undefined>;
   readonly storeHost: string;
@@ -38,6 +50,7 @@ export const pendingSendsMax = 65_536;
 export class SendService {
   private readonly pending = new Map<string, Promise<SendResult>>();
   private readonly selector = new QueueSelector();
+  private readonly batcher = new EntryBatcher<Stored>((target, messages) => this.proposeBatch(target, messages));
 
   constructor(private readonly deps: SendDeps) {}
 
@@ -55,29 +68,38 @@ export class SendService {
   }
 
   private async sendOnce(m: IncomingMessage, topic: string, id: string): Promise<SendResult> {
-    const stored = (await this.deps.lookupUniqKey(id)).find((h) => h.topic === topic);
+    const stored = this.deps.mightBeStored(id) ? (await this.deps.lookupUniqKey(id)).find((h) => h.topic === topic) : undefined;
     if (stored !== undefined) return { messageId: id, topic, queueId: stored.queueId, queueOffset: stored.queueOffset, physicalOffset: stored.physicalOffset };
     const config = await this.deps.topicForWrite(topic);
     if (config === undefined) throw new TopicNotFoundError(topic);
     if ((config.perm & Perm.Write) === 0) throw new BadRequestError(`topic ${topic} is not writable`);
-    const queueId = this.selector.select(config.writeQueueNums, m.input.properties.messageGroup);
-    const batch: MessageBatch = { topic, queueId, storeHost: this.deps.storeHost, storeTimestampMs: this.deps.nowMs(), messages: [m.input] };
+    const group = m.input.properties.messageGroup;
+    const queueId = group === null ? null : groupQueue(group, config.writeQueueNums);
+    const a = await this.batcher.add({ topic, queueId, writeQueueNums: config.writeQueueNums }, m.input, m.input.body.length);
+    return { messageId: id, topic, queueId: a.queueId, queueOffset: a.queueOffset, physicalOffset: a.physicalOffset };
+  }
+
+  /** One entry for the batch; answers each message's place in its queue. */
+  private async proposeBatch(target: BatchTarget, messages: readonly MessageInput[]): Promise<Stored[]> {
+    const { topic } = target;
+    const queueId = target.queueId ?? this.selector.select(target.writeQueueNums, null);
+    const batch: MessageBatch = { topic, queueId, storeHost: this.deps.storeHost, storeTimestampMs: this.deps.nowMs(), messages };
+    const what = messages.length === 1 ? `send of ${messages[0]!.properties.uniqKey}` : `a batch of ${messages.length} sends`;
     let index: number;
     try {
       ({ index } = await this.deps.propose(encodeMessageBatch(batch)));
     } catch (err) {
       const e = err as Error & { code?: string; retriable?: boolean };
-      if (e.code === 'TIMEOUT') throw new UnknownOutcomeError(`send of ${id} timed out; it may still be stored`, { cause: e });
+      if (e.code === 'TIMEOUT') throw new UnknownOutcomeError(`${what} timed out; it may still be stored`, { cause: e });
       // The node's pending-proposal bound, or the core's: back-pressure the client may retry.
       if (e.code === 'BUSY' || e.name === 'BusyError') throw new BusyError(e.message, { cause: e });
-      if (e.name === 'NotLeaderError' || e.code === 'DROPPED' || e.code === 'STOPPED') throw new NoLeaderError(`send of ${id} not stored: ${e.message}`);
-      throw new InternalError(`send of ${id} failed: ${e.message}`, { cause: e });
+      if (e.name === 'NotLeaderError' || e.code === 'DROPPED' || e.code === 'STOPPED') throw new NoLeaderError(`${what} not stored: ${e.message}`);
+      throw new InternalError(`${what} failed: ${e.message}`, { cause: e });
     }
     const r = this.deps.resultOf(index);
-    if (r === undefined) throw new UnknownOutcomeError(`send of ${id}: result of entry ${index} no longer known`);
+    if (r === undefined) throw new UnknownOutcomeError(`${what}: result of entry ${index} no longer known`);
     if (r.type === 'rejected') throw r.reason === 'topic-not-found' ? new TopicNotFoundError(topic) : new BadRequestError(`send refused by the store: ${r.reason}`);
-    assert(r.type === 'messages' && r.messages.length === 1, `entry ${index} applied as ${r.type}`);
-    const a = r.messages[0]!;
-    return { messageId: id, topic, queueId: r.queueId, queueOffset: a.queueOffset, physicalOffset: a.physicalOffset };
+    assert(r.type === 'messages' && r.messages.length === messages.length, `entry ${index} of ${messages.length} messages applied as ${r.type}`);
+    return r.messages.map((a) => ({ queueId: r.queueId, queueOffset: a.queueOffset, physicalOffset: a.physicalOffset }));
   }
 }

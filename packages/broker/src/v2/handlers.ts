@@ -28,6 +28,7 @@ export interface HandlerDeps {
   readonly self: { readonly brokerName: string; readonly host: string; readonly port: number };
   readonly maxBodyBytes: number;
   readonly timerDelayMsMax: number;
+  readonly delayLevelsMs: readonly number[];
   readonly autoCreateTopic: boolean;
   readonly defaultQueueNums: number;
   readonly maxAttemptsOf: (group: string) => number;
@@ -124,7 +125,7 @@ async function sendMessage(d: HandlerDeps, req: v2.SendMessageRequest): Promise<
     msgs.map(async (m): Promise<v2.SendResultEntry> => {
       const id = m.system_properties?.message_id ?? '';
       try {
-        const incoming = fromV2(m, { maxBodyBytes: d.maxBodyBytes, nowMs: d.nowMs(), timerDelayMsMax: d.timerDelayMsMax });
+        const incoming = fromV2(m, { maxBodyBytes: d.maxBodyBytes, nowMs: d.nowMs(), timerDelayMsMax: d.timerDelayMsMax, delayLevelsMs: d.delayLevelsMs });
         const { result, transactionId } = await route(d, incoming);
         return { status: ok(), message_id: result.messageId, transaction_id: transactionId, offset: String(result.queueOffset) };
       } catch (err) {
@@ -149,7 +150,8 @@ async function route(d: HandlerDeps, m: IncomingMessage): Promise<{ result: Send
     throw new BadRequestError(`topic ${m.topic} accepts ${typeName(config.messageType)} messages, not ${typeName(m.type)}`, Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
   }
   const p = m.input.properties;
-  if (m.type === StoreType.Delay && (p.deliveryTimestampMs ?? 0) > d.nowMs() + delayImmediateMs) {
+  // DELAY messages, and NORMAL ones with a delay level (RocketMQ's `DELAY` property).
+  if ((p.deliveryTimestampMs ?? 0) > d.nowMs() + delayImmediateMs) {
     const input = { ...m.input, properties: { ...p, user: new Map([...p.user, [realTopicKey, m.topic]]) } };
     return { result: await d.send.send({ ...m, input }, timerTopic), transactionId: '' };
   }

@@ -1,6 +1,7 @@
 // v2 messages <-> the store's messages. Validation happens here, on the way in, so the log
 // never holds a message RocketMQ would have refused.
 
+import { delayLevelProperty, delayOfLevel } from '../producer/delay-levels.ts';
 import { createHash } from 'node:crypto';
 import { Code, DigestType, Encoding, MessageType as V2Type, msToDuration, msToTimestamp, timestampToMs, type v2 } from '@ledgermq/protocol';
 import { emptyProperties, MessageType as StoreType, TransactionState, type MessageInput, type StoredMessage } from '@ledgermq/store';
@@ -19,6 +20,8 @@ export interface ConvertOptions {
   readonly maxBodyBytes: number;
   readonly nowMs: number;
   readonly timerDelayMsMax: number;
+  /** `messageDelayLevel` in ms (RocketMQ's 18 levels by default). */
+  readonly delayLevelsMs: readonly number[];
 }
 
 const typeFromV2: Record<number, StoreType> = {
@@ -81,10 +84,19 @@ export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
     if (deliveryTimestampMs - opts.nowMs > opts.timerDelayMsMax) {
       throw new BadRequestError(`delivery time is more than ${opts.timerDelayMsMax / 1000} s ahead`, Code.ILLEGAL_DELIVERY_TIME);
     }
-  } else if (type === StoreType.Delay) {
-    throw new BadRequestError('a DELAY message needs a delivery time', Code.ILLEGAL_DELIVERY_TIME);
   }
-  const user = m.user_properties ?? {};
+  // DELAY is a reserved (system) key: taken out as the delay level, not kept as a user property.
+  const { [delayLevelProperty]: level, ...user } = m.user_properties ?? {};
+  if (level !== undefined && type !== StoreType.Normal && type !== StoreType.Delay) {
+    throw new BadRequestError('a delay level (DELAY property) applies to NORMAL and DELAY messages only', Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
+  }
+  if (deliveryTimestampMs === null && level !== undefined) {
+    const delayMs = delayOfLevel(level, opts.delayLevelsMs);
+    if (delayMs !== null) deliveryTimestampMs = opts.nowMs + delayMs;
+  }
+  if (deliveryTimestampMs === null && type === StoreType.Delay) {
+    throw new BadRequestError('a DELAY message needs a delivery time (or a DELAY level property)', Code.ILLEGAL_DELIVERY_TIME);
+  }
   checkUserProperties(user);
   const input: MessageInput = {
     flag: 0,

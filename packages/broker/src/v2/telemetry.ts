@@ -10,6 +10,7 @@ import { ClientType, Code, msToDuration, type v2 } from '@ledgermq/protocol';
 import type { Logger } from 'pino';
 import { assert } from '../assert.ts';
 import { clientHeadersOf, type ClientRegistry } from '../clients/client-registry.ts';
+import { qualifyRequest, unqualifyResponse } from './namespace.ts';
 import type { CallContext } from './call-context.ts';
 
 export interface TelemetryOptions {
@@ -28,8 +29,10 @@ interface Session {
   readonly clientId: string;
   readonly call: ServerDuplexStream<v2.TelemetryCommand, v2.TelemetryCommand>;
   clientType: number;
-  /** Topics a producer publishes to (transaction checks go to producers of the topic). */
+  /** Topics a producer publishes to, stored names (transaction checks go to producers of the topic). */
   topics: Set<string>;
+  /** The client's namespace: what it is sent is in its own names. */
+  namespace: string;
 }
 
 export const telemetrySessionsMax = 100_000;
@@ -50,7 +53,9 @@ export class TelemetryHub {
     const clientId = ctx.clientId;
     call.on('data', (cmd: v2.TelemetryCommand) => {
       if (cmd.settings) {
-        this.onSettings(call, clientId, cmd.settings);
+        // Stored names (NS%T) from here on; the reply goes back in the client's names.
+        const namespace = qualifyRequest(cmd.settings, ctx.namespace);
+        this.onSettings(call, clientId, cmd.settings, namespace);
         this.opts.clients?.settings(clientId, cmd.settings, call.getPeer(), clientHeadersOf(ctx.headers));
       }
     });
@@ -76,7 +81,9 @@ export class TelemetryHub {
   pushTransactionCheck(topic: string, message: v2.Message, transactionId: string): boolean {
     for (const s of this.sessions.values()) {
       if (s.clientType !== ClientType.PRODUCER || !s.topics.has(topic)) continue;
-      s.call.write({ recover_orphaned_transaction_command: { message, transaction_id: transactionId } });
+      const command = { recover_orphaned_transaction_command: { message: structuredClone(message), transaction_id: transactionId } };
+      unqualifyResponse(command, s.namespace);
+      s.call.write(command);
       return true;
     }
     return false;
@@ -87,14 +94,16 @@ export class TelemetryHub {
     this.sessions.clear();
   }
 
-  private onSettings(call: Session['call'], clientId: string, settings: v2.Settings): void {
+  private onSettings(call: Session['call'], clientId: string, settings: v2.Settings, namespace: string): void {
     if (!this.sessions.has(clientId) && this.sessions.size >= telemetrySessionsMax) {
       call.write({ status: { code: Code.TOO_MANY_REQUESTS, message: 'too many telemetry sessions' } });
       return;
     }
     const topics = new Set((settings.publishing?.topics ?? []).map((t) => t.name));
-    this.sessions.set(clientId, { clientId, call, clientType: Number(settings.client_type ?? 0), topics });
-    call.write({ status: { code: Code.OK, message: 'OK' }, settings: this.reply(settings) });
+    this.sessions.set(clientId, { clientId, call, clientType: Number(settings.client_type ?? 0), topics, namespace });
+    const reply = { status: { code: Code.OK, message: 'OK' }, settings: this.reply(settings) };
+    unqualifyResponse(reply, namespace);
+    call.write(reply);
   }
 
   private reply(settings: v2.Settings): v2.Settings {

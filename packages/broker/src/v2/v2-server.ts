@@ -4,12 +4,15 @@
 // (routes, heartbeats, settings) are answered here.
 
 import { Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
-import { Code, messagingServiceDefinition, v2ServerChannelOptions } from '@ledgermq/protocol';
+import { Code, messagingServiceDefinition, v2Headers, v2ServerChannelOptions, type v2 } from '@ledgermq/protocol';
 import type { Logger } from 'pino';
-import { BrokerError, NoLeaderError } from '../errors.ts';
+import { BrokerError, ForwardFailedError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
+import { SendCoalescer } from '../forward/send-coalescer.ts';
+import { sendBatchMessagesMax } from '../constants.ts';
 import { authenticate, type Credentials } from './auth.ts';
 import { contextFromHeaders, mqHeaders, type CallContext } from './call-context.ts';
+import { qualifyRequest, unqualifyResponse } from './namespace.ts';
 
 /** Methods that must run on the leader. */
 export const leaderMethods = new Set([
@@ -35,6 +38,8 @@ export interface LeaderLocator {
 
 export class V2Server {
   private server: Server | null = null;
+  /** The sends of one turn go to the leader as one forwarded call (send-coalescer.ts). */
+  private readonly sends = new SendCoalescer((target, req, headers) => this.forward.call(target, 'SendMessage', req, headers), v2Headers.namespace);
 
   constructor(
     private readonly handlers: V2Handlers,
@@ -77,14 +82,24 @@ export class V2Server {
     try {
       // Peers forwarding a call already checked the client's signature (and are in the group).
       if (ctx.forwardedFrom === null) authenticate(ctx.headers, this.credentials);
-      if (!leaderMethods.has(method)) return await handler(request, ctx);
+      if (!leaderMethods.has(method)) return await runInNamespace(handler, request, ctx);
       const target = await this.awaitLeader();
-      if (target === 'self') return await handler(request, ctx);
+      if (target === 'self') return await runInNamespace(handler, request, ctx);
       // A forwarded call is never forwarded again: leadership moved meanwhile, the client retries.
       if (target === null || ctx.forwardedFrom !== null) throw new NoLeaderError();
-      return streamingMethods.has(method)
-        ? await this.forward.stream(target, method, request, ctx.headers)
-        : await this.forward.call(target, method, request, ctx.headers);
+      try {
+        return await this.forwardTo(target, method, request, ctx);
+      } catch (err) {
+        // The leader died under us: wait (bounded) for its successor and forward once more,
+        // instead of failing at once and burning the client's few immediate retries. Every
+        // leader method is safe to repeat: sends de-duplicate by message id, the rest are
+        // at-least-once.
+        if (!(err instanceof ForwardFailedError) || !err.leaderUnreachable) throw err;
+        const next = await this.awaitLeader(target);
+        if (next === 'self') return await runInNamespace(handler, request, ctx);
+        if (next === null || next === target) throw err;
+        return await this.forwardTo(next, method, request, ctx);
+      }
     } catch (err) {
       const e = err as Error;
       if (!(e instanceof BrokerError)) this.log.error({ err: e, method }, 'v2 call failed');
@@ -92,10 +107,24 @@ export class V2Server {
     }
   }
 
-  /** During an election, wait (bounded) for a leader rather than fail the client's call at once. */
-  private async awaitLeader(): Promise<'self' | string | null> {
+  private forwardTo(target: string, method: string, request: unknown, ctx: CallContext): Promise<unknown> {
+    // Requests the coalescer cannot merge (empty, or too many messages) go as they are: the
+    // leader answers them with the right error.
+    const n = method === 'SendMessage' ? ((request as v2.SendMessageRequest).messages?.length ?? 0) : 0;
+    if (n >= 1 && n <= sendBatchMessagesMax) return this.sends.send(target, request as v2.SendMessageRequest, ctx.headers);
+    return streamingMethods.has(method)
+      ? this.forward.stream(target, method, request, ctx.headers)
+      : this.forward.call(target, method, request, ctx.headers);
+  }
+
+  /**
+   * During an election, wait (bounded) for a leader rather than fail the client's call at once.
+   * With `unlike`, wait for a leader other than that (unreachable) one.
+   */
+  private async awaitLeader(unlike: string | null = null): Promise<'self' | string | null> {
+    const wanted = (t: 'self' | string | null) => t !== null && t !== unlike;
     let target = this.locator.leaderTarget();
-    for (let waitedMs = 0; target === null && waitedMs < leaderWaitMs; waitedMs += leaderPollMs) {
+    for (let waitedMs = 0; !wanted(target) && waitedMs < leaderWaitMs; waitedMs += leaderPollMs) {
       await new Promise((r) => setTimeout(r, leaderPollMs));
       target = this.locator.leaderTarget();
     }
@@ -137,6 +166,14 @@ export class V2Server {
     }
     return impl;
   }
+}
+
+/** Runs a handler on stored names (NS%T) and answers in the client's names (see namespace.ts). */
+async function runInNamespace(handler: V2Handlers[string], request: unknown, ctx: CallContext): Promise<unknown> {
+  const ns = qualifyRequest(request, ctx.namespace);
+  const response: unknown = await handler(request, ctx);
+  unqualifyResponse(response, ns);
+  return response;
 }
 
 /** A v2 response carrying only a status (streaming methods: a one-element stream). */

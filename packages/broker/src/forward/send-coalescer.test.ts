@@ -1,0 +1,56 @@
+import { describe, expect, it } from 'vitest';
+import { Code, type v2 } from '@ledgermq/protocol';
+import { SendCoalescer } from './send-coalescer.ts';
+
+const nsHeader = 'x-mq-namespace';
+const msg = (id: string) => ({ topic: { name: 'T', resource_namespace: '' }, body: Buffer.from(id), system_properties: { message_id: id } }) as unknown as v2.Message;
+const req = (...ids: string[]): v2.SendMessageRequest => ({ messages: ids.map(msg) }) as v2.SendMessageRequest;
+const ok = (id: string) => ({ status: { code: Code.OK, message: 'OK' }, message_id: id, transaction_id: '', offset: '0' });
+
+function recorder(answer: (ids: string[]) => v2.SendMessageResponse = (ids) => ({ status: { code: Code.OK, message: 'OK' }, entries: ids.map(ok) }) as v2.SendMessageResponse) {
+  const forwards: { target: string; ids: string[]; ns: string }[] = [];
+  const c = new SendCoalescer(async (target, r, headers) => {
+    const ids = (r.messages ?? []).map((m) => m.system_properties!.message_id);
+    forwards.push({ target, ids, ns: headers[nsHeader] ?? '' });
+    return answer(ids);
+  }, nsHeader);
+  return { c, forwards };
+}
+
+describe('SendCoalescer', () => {
+  it('forwards the sends of one turn as one call and gives each caller its own entries', async () => {
+    const { c, forwards } = recorder();
+    const [a, b] = await Promise.all([c.send('L', req('a1', 'a2'), {}), c.send('L', req('b1'), {})]);
+    expect(forwards).toEqual([{ target: 'L', ids: ['a1', 'a2', 'b1'], ns: '' }]);
+    expect(a.entries.map((e) => e.message_id)).toEqual(['a1', 'a2']);
+    expect(b.entries.map((e) => e.message_id)).toEqual(['b1']);
+    expect(a.status.code).toBe(Code.OK);
+  });
+
+  it('keeps namespaces and leaders apart', async () => {
+    const { c, forwards } = recorder();
+    await Promise.all([c.send('L', req('a'), { [nsHeader]: 'ns1' }), c.send('L', req('b'), { [nsHeader]: 'ns2' }), c.send('M', req('c'), {})]);
+    expect(forwards.map((f) => [f.target, f.ns, f.ids])).toEqual([['L', 'ns1', ['a']], ['L', 'ns2', ['b']], ['M', '', ['c']]]);
+  });
+
+  it("a caller's status is its first failed entry's, not another caller's", async () => {
+    const { c } = recorder((ids) => ({
+      status: { code: Code.OK, message: 'OK' },
+      entries: ids.map((id) => (id === 'b1' ? { ...ok(id), status: { code: Code.PAYLOAD_TOO_LARGE, message: 'too big' } } : ok(id))),
+    }) as v2.SendMessageResponse);
+    const [a, b] = await Promise.all([c.send('L', req('a1'), {}), c.send('L', req('b1', 'b2'), {})]);
+    expect(a.status.code).toBe(Code.OK);
+    expect(b.status.code).toBe(Code.PAYLOAD_TOO_LARGE);
+  });
+
+  it('a whole-call failure reaches every caller: an error status without entries, or a thrown error', async () => {
+    const { c } = recorder(() => ({ status: { code: Code.HA_NOT_AVAILABLE, message: 'no leader' }, entries: [] }) as unknown as v2.SendMessageResponse);
+    const all = await Promise.all([c.send('L', req('a'), {}), c.send('L', req('b'), {})]);
+    expect(all.map((r) => r.status.code)).toEqual([Code.HA_NOT_AVAILABLE, Code.HA_NOT_AVAILABLE]);
+    const failing = new SendCoalescer(async () => {
+      throw new Error('connection reset');
+    }, nsHeader);
+    const settled = await Promise.allSettled([failing.send('L', req('a'), {}), failing.send('L', req('b'), {})]);
+    expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+  });
+});

@@ -1,0 +1,74 @@
+// V2Server.dispatch on a follower: what it does when the leader it forwards to is gone.
+// The forwarding channel is replaced by a recorder here; the real path (kill -9 of the
+// leader under load) is covered by the black-box failover tests in test/.
+
+import pino from 'pino';
+import { describe, expect, it } from 'vitest';
+import { Code } from '@ledgermq/protocol';
+import { ForwardFailedError } from '../errors.ts';
+import type { ForwardClient } from '../forward/forward-client.ts';
+import type { CallContext } from './call-context.ts';
+import { V2Server } from './v2-server.ts';
+
+const ctx: CallContext = { clientId: 'c1', namespace: '', headers: {}, forwardedFrom: null, cancelled: new Promise(() => {}) };
+const oneMessage = { messages: [{ topic: { name: 'T', resource_namespace: '' }, body: Buffer.from('x'), system_properties: { message_id: 'm1' } }] };
+const unavailable = Object.assign(new Error('14 UNAVAILABLE: connection refused'), { code: 14 });
+
+function follower(leaders: (string | null)[], fail: Set<string>) {
+  const calls: string[] = [];
+  let i = 0;
+  const locator = { leaderTarget: () => leaders[Math.min(i++, leaders.length - 1)]! };
+  const forward = {
+    call: async (target: string, method: string) => {
+      calls.push(target);
+      if (fail.has(target)) throw new ForwardFailedError(method, target, unavailable);
+      return { status: { code: Code.OK, message: `served by ${target}` }, entries: [{ status: { code: Code.OK, message: `served by ${target}` }, message_id: 'm1' }] };
+    },
+  } as unknown as ForwardClient;
+  const server = new V2Server({ SendMessage: async () => ({ status: { code: Code.OK, message: 'served here' } }) }, () => {}, locator, forward, pino({ level: 'silent' }));
+  return { server, calls };
+}
+
+describe('V2Server forwarding when the leader dies', () => {
+  it('waits for the next leader and forwards once more, instead of failing the call at once', async () => {
+    const { server, calls } = follower(['old:1', 'old:1', null, null, 'new:2'], new Set(['old:1']));
+    const res = (await server.dispatch('SendMessage', oneMessage, ctx)) as { status: { code: number; message: string } };
+    expect(res.status).toEqual({ code: Code.OK, message: 'served by new:2' });
+    expect(calls).toEqual(['old:1', 'new:2']);
+  });
+
+  it('serves the call itself when this node became the leader', async () => {
+    const { server, calls } = follower(['old:1', 'self'], new Set(['old:1']));
+    const res = (await server.dispatch('SendMessage', oneMessage, ctx)) as { status: { message: string } };
+    expect(res.status.message).toBe('served here');
+    expect(calls).toEqual(['old:1']);
+  });
+
+  it('answers HA_NOT_AVAILABLE (retriable) when no other leader shows up in time', async () => {
+    const { server, calls } = follower(['old:1'], new Set(['old:1']));
+    const res = (await server.dispatch('SendMessage', oneMessage, ctx)) as { status: { code: number } };
+    expect(res.status.code).toBe(Code.HA_NOT_AVAILABLE);
+    expect(calls).toEqual(['old:1']);
+  });
+
+  it('does not retry a failure that is not "unreachable" (the leader answered)', async () => {
+    const calls: string[] = [];
+    const forward = {
+      call: async (target: string, method: string) => {
+        calls.push(target);
+        throw new ForwardFailedError(method, target, Object.assign(new Error('4 DEADLINE_EXCEEDED'), { code: 4 }));
+      },
+    } as unknown as ForwardClient;
+    const server = new V2Server({ SendMessage: async () => ({}) }, () => {}, { leaderTarget: () => 'a:1' }, forward, pino({ level: 'silent' }));
+    const res = (await server.dispatch('SendMessage', oneMessage, ctx)) as { status: { code: number } };
+    expect(res.status.code).toBe(Code.HA_NOT_AVAILABLE);
+    expect(calls).toEqual(['a:1']);
+  });
+
+  it('forwards a request the coalescer cannot merge (no messages) unchanged, for the leader to refuse', async () => {
+    const { server, calls } = follower(['L:1'], new Set());
+    const res = (await server.dispatch('SendMessage', { messages: [] }, ctx)) as { status: { message: string } };
+    expect(calls).toEqual(['L:1']);
+    expect(res.status.message).toBe('served by L:1');
+  });
+});

@@ -16,6 +16,7 @@ import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient } from '@ledgermq/protocol';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
 import { peakRssMiB } from '@ledgermq/raft-node';
+import cliProgress from 'cli-progress';
 import { LocalCluster } from '../src/local/local-cluster.ts';
 
 const bodyBytes = 1024;
@@ -28,14 +29,31 @@ interface Row {
   readonly raw: number | null;
 }
 
+/** Steps of the run: 2 official-client rows, batched, 2 fixed rates, end-to-end, backlog, failovers. */
+const fixedSteps = 7;
+
+// A bar on a terminal (cli-progress: rate, ETA, redraws throttled); one line per step otherwise,
+// so a log of the run still says where it was.
+let bar: cliProgress.SingleBar | null = null;
+let stepsDone = 0;
+function startProgress(total: number): void {
+  if (!process.stderr.isTTY) return;
+  bar = new cliProgress.SingleBar({ format: 'bench [{bar}] {value}/{total} steps | {step}', stream: process.stderr, fps: 5, clearOnComplete: true, hideCursor: true }, cliProgress.Presets.shades_classic);
+  bar.start(total, 0, { step: 'starting the cluster' });
+}
 function progress(step: string): void {
-  if (process.stderr.isTTY) process.stderr.write(`\r\x1b[K… ${step}`);
+  if (bar !== null) bar.update(stepsDone++, { step });
   else process.stderr.write(`… ${step}\n`);
+}
+function stopProgress(): void {
+  bar?.stop();
+  bar = null;
 }
 
 async function main(): Promise<void> {
   const { values } = parseArgs({ options: { json: { type: 'string' }, seconds: { type: 'string', default: '5' }, backlog: { type: 'string', default: '200000' }, failovers: { type: 'string', default: '5' } } });
   const seconds = Number(values.seconds);
+  startProgress(fixedSteps + Number(values.failovers));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ledgermq-bench-broker-'));
   const cluster = await LocalCluster.create({ dataDir: dir, ports: 'auto', segmentBytes: 256 * 1024 * 1024 });
   const rows: Row[] = [];
@@ -108,7 +126,7 @@ async function main(): Promise<void> {
     await cluster.close();
     rmSync(dir, { recursive: true, force: true });
   }
-  if (process.stderr.isTTY) process.stderr.write('\r\x1b[K');
+  stopProgress();
   const width = Math.max(...rows.map((r) => r.name.length));
   process.stdout.write(`\nLedgerMQ broker bench: NameServer + 3 broker nodes on loopback, ${os.cpus().length} cores, ${bodyBytes} B bodies, ${seconds} s per step\n`);
   for (const r of rows) process.stdout.write(`${r.name.padEnd(width)}  ${r.value}\n`);

@@ -45,10 +45,11 @@ export const cqTailRecordsMax = 1024;
 export const cqFileNameDigits = 20;
 
 /**
- * apply() starts a checkpoint itself once this many index entries wait for one (the node's 1 s
- * timer would otherwise let a fast second build one huge batch): bounds a batch to ~50 MiB.
+ * apply() starts a checkpoint itself once this many applied messages wait for one (the node's
+ * 1 s timer would otherwise let a fast second build one huge batch): with an id and a key per
+ * message that is ~200k puts, ~16 MiB of batch, and it overlaps the next applies.
  */
-export const indexFlushEntries = 250_000;
+export const indexFlushEntries = 100_000;
 /** Keys one step of the index sweep after retention scans (each step is one LevelDB batch). */
 export const indexSweepKeysPerBatch = 10_000;
 

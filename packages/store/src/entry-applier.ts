@@ -49,7 +49,7 @@ function applyBatch(ctx: ApplyContext, index: number, body: Uint8Array): ApplyRe
     const physicalOffset = base + m.recordOffsetBytes;
     const size = m.recordBytes;
     const queueOffset = q.appendRecord(physicalOffset, size, tagHash(m.tags));
-    ctx.index.add({ topic, queueId, queueOffset, physicalOffset, size, storeTimestampMs }, m.uniqKey, m.keys);
+    ctx.index.addMessage(topic, queueId, queueOffset, physicalOffset, size, storeTimestampMs, m.uniqKey, m.keys);
     const offsetMsgId = withOffsetId ? encodeOffsetMessageId(storeHost, physicalOffset) : null;
     applied[k] = { queueOffset, physicalOffset, size, uniqKey: m.uniqKey, offsetMsgId };
   }

@@ -131,13 +131,19 @@ export function decodeBatchHeader(body: Uint8Array): BatchHeader {
   return readBatchHeader(new ByteReader(body, what));
 }
 
+/** The last topic name that passed isValidTopic (entries of one topic follow each other). */
+let lastValidTopic = '';
+
 function readBatchHeader(r: ByteReader): BatchHeader {
   const kind = r.u8();
   if (kind !== CommandKind.MessageBatch) r.fail(`kind ${kind} is not a message batch`);
   const version = r.u8();
   if (version !== commandVersion) r.fail(`unsupported version ${version}`);
   const topic = r.str(stringBytesMax, 'topic');
-  if (!isValidTopic(topic)) r.fail(`invalid topic ${JSON.stringify(topic)}`);
+  if (topic !== lastValidTopic) {
+    if (!isValidTopic(topic)) r.fail(`invalid topic ${JSON.stringify(topic)}`);
+    lastValidTopic = topic;
+  }
   const queueId = r.u16();
   if (!isValidQueueId(queueId)) r.fail(`queue id ${queueId} out of range`);
   const storeHost = r.str(stringBytesMax, 'store host');
@@ -192,7 +198,7 @@ export function scanMessageBatch(body: Uint8Array): { readonly header: BatchHead
     r.reset(at + 16, recordEnd);
     r.u64();
     r.skipStr(stringBytesMax, 'born host');
-    const p = readRecordProperties(r, recordEnd);
+    const p = readRecordProperties(r, recordEnd, true);
     r.u32(); // body CRC32C
     readRecordBody(r);
     records[k] = { recordOffsetBytes: at, recordBytes, tags: p.tags, uniqKey: p.uniqKey, keys: p.keys };
@@ -256,16 +262,26 @@ function readRecord(r: ByteReader, at: number, end: number, h: BatchHeader): Sto
   };
 }
 
-/** A record's properties (the reader at their length field); leaves the reader at the body CRC. */
-function readRecordProperties(r: ByteReader, recordEnd: number): MessageProperties {
+/**
+ * A record's properties (the reader at their length field); leaves the reader at the body CRC.
+ * `scan`: validated alike, but only tags, uniqKey and keys are built (into a shared scratch
+ * object, valid until the next call): what apply keeps.
+ */
+function readRecordProperties(r: ByteReader, recordEnd: number, scan = false): MessageProperties {
   const propsBytes = r.bounded(0, propertiesBytesMax, 'properties bytes');
   const propsEnd = r.offset + propsBytes;
   if (propsEnd > recordEnd) r.fail(`properties need ${propsBytes} bytes, ${recordEnd - r.offset} left`);
   r.reset(r.offset, propsEnd);
-  const p = readProperties(r);
+  const p = readProperties(r, scan);
   r.reset(propsEnd, recordEnd);
   return p;
 }
+
+interface ScanScratch { tags: string | null; uniqKey: string | null; keys: readonly string[] }
+const scanScratch: ScanScratch & MessageProperties = {
+  tags: null, keys: [], uniqKey: null, messageGroup: null, deliveryTimestampMs: null, transactionId: null,
+  transactionState: TransactionState.None, traceContext: null, user: new Map(),
+};
 
 /** A record's body (the reader at its length field), which must end the record. */
 function readRecordBody(r: ByteReader): Buffer {
@@ -279,43 +295,59 @@ const noKeys: readonly string[] = Object.freeze([]);
 const noUser: ReadonlyMap<string, string> = new Map();
 
 /** Properties filling exactly the reader's current range. */
-function readProperties(r: ByteReader): MessageProperties {
+function readProperties(r: ByteReader, scan = false): MessageProperties {
   const has = r.u16();
   if ((has & ~hasAll) !== 0) r.fail(`unknown property flags ${has}`);
   const transactionState = r.u8();
   if (transactionState > TransactionState.Rollback) r.fail(`bad transaction state ${transactionState}`);
   const tags = (has & Has.tags) !== 0 ? r.str(stringBytesMax, 'tags') : null;
   const uniqKey = (has & Has.uniqKey) !== 0 ? r.str(stringBytesMax, 'uniq key') : null;
+  if (scan) {
+    if ((has & Has.messageGroup) !== 0) r.skipStr(stringBytesMax, 'message group');
+    if ((has & Has.deliveryTimestamp) !== 0) r.u64();
+    if ((has & Has.transactionId) !== 0) r.skipStr(stringBytesMax, 'transaction id');
+    if ((has & Has.traceContext) !== 0) r.skipStr(stringBytesMax, 'trace context');
+    scanScratch.tags = tags;
+    scanScratch.uniqKey = uniqKey;
+    scanScratch.keys = readKeys(r);
+    readUser(r, false);
+    return scanScratch;
+  }
   const messageGroup = (has & Has.messageGroup) !== 0 ? r.str(stringBytesMax, 'message group') : null;
   const deliveryTimestampMs = (has & Has.deliveryTimestamp) !== 0 ? r.u64() : null;
   const transactionId = (has & Has.transactionId) !== 0 ? r.str(stringBytesMax, 'transaction id') : null;
   const traceContext = (has & Has.traceContext) !== 0 ? r.str(stringBytesMax, 'trace context') : null;
-  const keyCount = r.u16();
-  if (keyCount > keysCountMax) r.fail(`${keyCount} keys, more than ${keysCountMax}`);
-  let keys = noKeys;
-  if (keyCount > 0) {
-    const ks: string[] = new Array(keyCount);
-    for (let k = 0; k < keyCount; k++) ks[k] = r.str(stringBytesMax, 'key');
-    keys = ks;
-  }
-  const userCount = r.u16();
-  if (userCount > userPropertiesCountMax) r.fail(`${userCount} user properties, more than ${userPropertiesCountMax}`);
-  let user = noUser;
-  if (userCount > 0) {
-    const m = new Map<string, string>();
-    let previous: string | null = null;
-    for (let k = 0; k < userCount; k++) {
-      const name = r.str(stringBytesMax, 'user property name');
-      // Sorted and unique: one encoding per map, so replicas and re-encodings agree byte for byte.
-      if (previous !== null && !(name > previous)) r.fail('user properties not sorted or duplicated');
-      previous = name;
-      m.set(name, r.str(stringBytesMax, 'user property value'));
-    }
-    user = m;
-  }
-  r.expectEnd();
+  const keys = readKeys(r);
+  const user = readUser(r, true);
   return {
     tags, keys, uniqKey, messageGroup, deliveryTimestampMs, transactionId,
     transactionState: transactionState as TransactionState, traceContext, user,
   };
+}
+
+function readKeys(r: ByteReader): readonly string[] {
+  const keyCount = r.u16();
+  if (keyCount > keysCountMax) r.fail(`${keyCount} keys, more than ${keysCountMax}`);
+  if (keyCount === 0) return noKeys;
+  const ks: string[] = new Array(keyCount);
+  for (let k = 0; k < keyCount; k++) ks[k] = r.str(stringBytesMax, 'key');
+  return ks;
+}
+
+/** User properties, checked sorted and unique, then the end of the properties; the map when `keep`. */
+function readUser(r: ByteReader, keep: boolean): ReadonlyMap<string, string> {
+  const userCount = r.u16();
+  if (userCount > userPropertiesCountMax) r.fail(`${userCount} user properties, more than ${userPropertiesCountMax}`);
+  const m = keep && userCount > 0 ? new Map<string, string>() : null;
+  let previous: string | null = null;
+  for (let k = 0; k < userCount; k++) {
+    const name = r.str(stringBytesMax, 'user property name');
+    // Sorted and unique: one encoding per map, so replicas and re-encodings agree byte for byte.
+    if (previous !== null && !(name > previous)) r.fail('user properties not sorted or duplicated');
+    previous = name;
+    if (m !== null) m.set(name, r.str(stringBytesMax, 'user property value'));
+    else r.skipStr(stringBytesMax, 'user property value');
+  }
+  r.expectEnd();
+  return m ?? noUser;
 }

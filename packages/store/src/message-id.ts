@@ -38,9 +38,14 @@ function hostPrefix(storeHost: string): string {
 export function encodeOffsetMessageId(storeHost: string, physicalOffset: number): string {
   const prefix = hostPrefix(storeHost);
   if (!Number.isSafeInteger(physicalOffset) || physicalOffset < 0) throw new InvalidArgumentError(`bad physical offset ${physicalOffset}`);
-  const hi = Math.floor(physicalOffset / twoTo32).toString(16).toUpperCase().padStart(8, '0');
-  const lo = (physicalOffset % twoTo32).toString(16).toUpperCase().padStart(8, '0');
-  return prefix + hi + lo;
+  return prefix + hex32(Math.floor(physicalOffset / twoTo32)) + hex32(physicalOffset % twoTo32);
+}
+
+/** Two upper-case hex digits per byte value: an id per applied message is built from these. */
+const hexByte = Array.from({ length: 256 }, (_, b) => b.toString(16).toUpperCase().padStart(2, '0'));
+
+function hex32(n: number): string {
+  return hexByte[(n >>> 24) & 0xff] + hexByte[(n >>> 16) & 0xff] + hexByte[(n >>> 8) & 0xff] + hexByte[n & 0xff];
 }
 
 export function decodeOffsetMessageId(id: string): OffsetMessageId {

@@ -40,6 +40,10 @@ const hitValueBytes = 2 + 8 + 4 + 8;
 /** The largest key or value the index writes (a key of stringBytesMax plus framing). */
 const scratchBytes = 2 * stringBytesMax + 4 * topicNameCharsMax + 64;
 
+function newColumns(n: number): Record<(typeof columns)[number], Float64Array> {
+  return { queueId: new Float64Array(n), queueOffset: new Float64Array(n), physicalOffset: new Float64Array(n), size: new Float64Array(n), storeTimestampMs: new Float64Array(n) };
+}
+
 /** Slots of one layer under one look-up value: a number while there is one (the usual case). */
 type Slots = number | number[];
 
@@ -50,9 +54,15 @@ function addSlot(map: Map<string, Slots>, key: string, slot: number): void {
   else have.push(slot);
 }
 
+/** Number columns of a layer, one slot per message (no object per message until a look-up). */
+const columns = ['queueId', 'queueOffset', 'physicalOffset', 'size', 'storeTimestampMs'] as const;
+const layerSlotsInitial = 1024;
+
 /** One in-memory layer: the hits in apply order, grouped by uniqKey and by topic + key. */
 class Layer {
-  readonly hits: IndexHit[] = [];
+  private slots = 0;
+  private cols: Record<(typeof columns)[number], Float64Array> = newColumns(layerSlotsInitial);
+  readonly topics: string[] = [];
   readonly uniqs: (string | null)[] = [];
   readonly keyLists: (readonly string[])[] = [];
   // Built on the first look-up after adds, not at apply: a follower (and a leader whose
@@ -63,13 +73,43 @@ class Layer {
   private keysBuilt = 0;
 
   get size(): number {
-    return this.hits.length;
+    return this.slots;
   }
 
-  add(hit: IndexHit, uniqKey: string | null, keys: readonly string[]): void {
-    this.hits.push(hit);
+  add(topic: string, queueId: number, queueOffset: number, physicalOffset: number, size: number, storeTimestampMs: number, uniqKey: string | null, keys: readonly string[]): void {
+    const s = this.slots;
+    if (s === this.cols.queueId.length) this.grow();
+    const c = this.cols;
+    c.queueId[s] = queueId;
+    c.queueOffset[s] = queueOffset;
+    c.physicalOffset[s] = physicalOffset;
+    c.size[s] = size;
+    c.storeTimestampMs[s] = storeTimestampMs;
+    this.topics.push(topic);
     this.uniqs.push(uniqKey);
     this.keyLists.push(keys);
+    this.slots = s + 1;
+  }
+
+  physicalOffset(s: number): number {
+    return this.cols.physicalOffset[s];
+  }
+
+  hit(s: number): IndexHit {
+    const c = this.cols;
+    return { topic: this.topics[s], queueId: c.queueId[s], queueOffset: c.queueOffset[s], physicalOffset: c.physicalOffset[s], size: c.size[s], storeTimestampMs: c.storeTimestampMs[s] };
+  }
+
+  /** Slot s's LevelDB value (without the topic) at `at`; returns where it ends. */
+  writeValue(b: Buffer, at: number, s: number): number {
+    const c = this.cols;
+    return putHitValue(b, at, c.queueId[s], c.queueOffset[s], c.size[s], c.storeTimestampMs[s]);
+  }
+
+  private grow(): void {
+    const next = newColumns(this.cols.queueId.length * 2);
+    for (const k of columns) next[k].set(this.cols[k]);
+    this.cols = next;
   }
 
   hasUniq(uniqKey: string): boolean {
@@ -88,16 +128,16 @@ class Layer {
   }
 
   private buildUniqs(): void {
-    for (; this.uniqsBuilt < this.hits.length; this.uniqsBuilt++) {
+    for (; this.uniqsBuilt < this.slots; this.uniqsBuilt++) {
       const u = this.uniqs[this.uniqsBuilt];
       if (u !== null) addSlot(this.byUniq, u, this.uniqsBuilt);
     }
   }
 
   private buildKeys(): void {
-    for (; this.keysBuilt < this.hits.length; this.keysBuilt++) {
+    for (; this.keysBuilt < this.slots; this.keysBuilt++) {
       const keys = this.keyLists[this.keysBuilt];
-      const topic = this.hits[this.keysBuilt].topic;
+      const topic = this.topics[this.keysBuilt];
       for (let k = 0; k < keys.length; k++) {
         if (keys.indexOf(keys[k]) !== k) continue; // a key repeated in one message is one entry
         addSlot(this.byKey, `${topic}\u0000${keys[k]}`, this.keysBuilt);
@@ -108,8 +148,8 @@ class Layer {
   private collect(slots: Slots | undefined, floor: number, into: Map<number, IndexHit>): void {
     if (slots === undefined) return;
     for (const s of typeof slots === 'number' ? [slots] : slots) {
-      const hit = this.hits[s];
-      if (hit.physicalOffset >= floor) into.set(hit.physicalOffset, hit);
+      const pos = this.physicalOffset(s);
+      if (pos >= floor) into.set(pos, this.hit(s));
     }
   }
 }
@@ -135,7 +175,12 @@ export class MessageIndex {
 
   /** Indexes an applied message by its client id and keys (`keys` is kept, not copied). */
   add(hit: IndexHit, uniqKey: string | null, keys: readonly string[]): void {
-    this.pending.add(hit, uniqKey, keys);
+    this.pending.add(hit.topic, hit.queueId, hit.queueOffset, hit.physicalOffset, hit.size, hit.storeTimestampMs, uniqKey, keys);
+  }
+
+  /** add() without a hit object: apply indexes every message. */
+  addMessage(topic: string, queueId: number, queueOffset: number, physicalOffset: number, size: number, storeTimestampMs: number, uniqKey: string | null, keys: readonly string[]): void {
+    this.pending.add(topic, queueId, queueOffset, physicalOffset, size, storeTimestampMs, uniqKey, keys);
   }
 
   byUniqKey(uniqKey: string, limit = queryResultsDefault): Promise<IndexHit[]> {
@@ -186,23 +231,24 @@ export class MessageIndex {
     this.flushing = layer;
     this.pending = new Layer();
     const b = this.scratch;
-    for (let s = 0; s < layer.hits.length; s++) {
-      const hit = layer.hits[s];
+    for (let s = 0; s < layer.size; s++) {
+      const topic = layer.topics[s];
+      const pos = layer.physicalOffset(s);
       // The value first (once per message): the `k` entries use its first hitValueBytes.
-      let at = putHitValue(b, 0, hit);
+      let at = layer.writeValue(b, 0, s);
       const kValueEnd = at;
-      at = putString(b, at, hit.topic, 1);
+      at = putString(b, at, topic, 1);
       const uValueEnd = at;
       const uniq = layer.uniqs[s];
       if (uniq !== null) {
-        const end = putPos(b, putString(b, uniqTag.copy(b, at) + at, uniq, 2), hit.physicalOffset);
+        const end = putPos(b, putString(b, uniqTag.copy(b, at) + at, uniq, 2), pos);
         sink.put(b.subarray(at, end), b.subarray(0, uValueEnd));
       }
       const keys = layer.keyLists[s];
       for (let k = 0; k < keys.length; k++) {
         if (keys.indexOf(keys[k]) !== k) continue;
-        let end = putString(b, keyTag.copy(b, at) + at, hit.topic, 1);
-        end = putPos(b, putString(b, end, keys[k], 2), hit.physicalOffset);
+        let end = putString(b, keyTag.copy(b, at) + at, topic, 1);
+        end = putPos(b, putString(b, end, keys[k], 2), pos);
         sink.put(b.subarray(at, end), b.subarray(0, kValueEnd));
       }
     }
@@ -280,13 +326,13 @@ function keyPos(k: Uint8Array): number {
   return b.readUInt32BE(b.length - 8) * twoTo32 + b.readUInt32BE(b.length - 4);
 }
 
-function putHitValue(b: Buffer, at: number, h: IndexHit): number {
-  b.writeUInt16LE(h.queueId, at);
-  b.writeUInt32LE(h.queueOffset % twoTo32, at + 2);
-  b.writeUInt32LE(Math.floor(h.queueOffset / twoTo32), at + 6);
-  b.writeUInt32LE(h.size, at + 10);
-  b.writeUInt32LE(h.storeTimestampMs % twoTo32, at + 14);
-  b.writeUInt32LE(Math.floor(h.storeTimestampMs / twoTo32), at + 18);
+function putHitValue(b: Buffer, at: number, queueId: number, queueOffset: number, size: number, storeTimestampMs: number): number {
+  b.writeUInt16LE(queueId, at);
+  b.writeUInt32LE(queueOffset % twoTo32, at + 2);
+  b.writeUInt32LE(Math.floor(queueOffset / twoTo32), at + 6);
+  b.writeUInt32LE(size, at + 10);
+  b.writeUInt32LE(storeTimestampMs % twoTo32, at + 14);
+  b.writeUInt32LE(Math.floor(storeTimestampMs / twoTo32), at + 18);
   return at + hitValueBytes;
 }
 

@@ -31,15 +31,24 @@ export interface ConsumerOffset {
 
 export class Metadata {
   private readonly map = new LayeredMap<MetaValue>();
+  /** Bumped on every change: the topic memo below is valid for one version. */
+  private version = 0;
+  /** The last topic looked up (apply looks one up per entry, nearly always the same few). */
+  private memo: { name: string; version: number; topic: TopicConfig | undefined } = { name: '', version: -1, topic: undefined };
 
   /** Loads durable entries (LevelDB or snapshot), given as encoded (key, bytes) pairs. */
   load(entries: Iterable<[string, Uint8Array]>): void {
+    this.version += 1;
     this.map.load(decodeAll(entries));
   }
 
   topic(name: string): TopicConfig | undefined {
+    const m = this.memo;
+    if (m.version === this.version && m.name === name) return m.topic;
     const v = this.map.get(P.topic + name);
-    return v?.type === 'topic' ? v.topic : undefined;
+    const topic = v?.type === 'topic' ? v.topic : undefined;
+    this.memo = { name, version: this.version, topic };
+    return topic;
   }
 
   topics(): TopicConfig[] {
@@ -47,10 +56,12 @@ export class Metadata {
   }
 
   putTopic(t: TopicConfig): void {
+    this.version += 1;
     this.map.set(P.topic + t.name, { type: 'topic', topic: t });
   }
 
   deleteTopic(name: string): void {
+    this.version += 1;
     this.map.delete(P.topic + name);
   }
 
@@ -64,10 +75,12 @@ export class Metadata {
   }
 
   putGroup(g: GroupConfig): void {
+    this.version += 1;
     this.map.set(P.group + g.name, { type: 'group', group: g });
   }
 
   deleteGroup(name: string): void {
+    this.version += 1;
     this.map.delete(P.group + name);
   }
 
@@ -84,6 +97,7 @@ export class Metadata {
   }
 
   setConsumerOffset(group: string, topic: string, queueId: number, offset: number): void {
+    this.version += 1;
     assertUint(offset, 'consumer offset');
     this.map.set(offsetKey(group, topic, queueId), { type: 'offset', offset });
   }
@@ -98,10 +112,12 @@ export class Metadata {
   }
 
   putKv(key: string, value: Uint8Array): void {
+    this.version += 1;
     this.map.set(P.kv + key, { type: 'kv', value: Buffer.from(value) });
   }
 
   deleteKv(key: string): void {
+    this.version += 1;
     this.map.delete(P.kv + key);
   }
 
@@ -120,6 +136,7 @@ export class Metadata {
   }
 
   replaceAll(entries: Iterable<[string, Uint8Array]>): void {
+    this.version += 1;
     this.map.replaceAll(decodeAll(entries));
   }
 

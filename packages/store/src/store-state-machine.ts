@@ -15,8 +15,8 @@
 // - snapshot() is cut from the durable state too, so it always matches appliedIndex().
 // - A flush captures the queue states, writes the ConsumeQueue tails out and freezes the index
 //   layer into a LevelDB chained batch in one synchronous step, so the batch names exactly what
-//   the fsync before it covers. apply() starts a flush itself when indexFlushEntries index
-//   entries wait, so one checkpoint's batch (and the memory held for it) stays bounded.
+//   the fsync before it covers. apply() starts a flush itself when indexFlushEntries
+//   messages wait for one, so one checkpoint's batch (and the memory held for it) stays bounded.
 // - Retention (truncateBefore): queue min offsets rise at once; index look-ups never return what
 //   lies below the log's first entry, and a background sweep deletes those LevelDB entries in
 //   bounded steps, serialised with the flushes, recording how far it got in `ckpt/index-swept`.

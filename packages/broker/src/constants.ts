@@ -52,3 +52,5 @@ export const storedIdGenerationsMax = 8;
 
 /** Bodies in one SendMessage a follower forwards for several clients (under grpcMessageBytesMax). */
 export const forwardSendBytesMax = 4 * 1024 * 1024;
+/** Acks in one AckMessage a follower forwards for several clients. */
+export const ackEntriesMax = 1_024;

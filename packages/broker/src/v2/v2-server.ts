@@ -8,8 +8,7 @@ import { Code, messagingServiceDefinition, v2Headers, v2ServerChannelOptions, ty
 import type { Logger } from 'pino';
 import { BrokerError, ForwardFailedError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
-import { SendCoalescer } from '../forward/send-coalescer.ts';
-import { sendBatchMessagesMax } from '../constants.ts';
+import { ackSpec, CallCoalescer, sendSpec } from '../forward/call-coalescer.ts';
 import { authenticate, type Credentials } from './auth.ts';
 import { contextFromHeaders, mqHeaders, type CallContext } from './call-context.ts';
 import { qualifyRequest, unqualifyResponse } from './namespace.ts';
@@ -38,8 +37,9 @@ export interface LeaderLocator {
 
 export class V2Server {
   private server: Server | null = null;
-  /** The sends of one turn go to the leader as one forwarded call (send-coalescer.ts). */
-  private readonly sends = new SendCoalescer((target, req, headers) => this.forward.call(target, 'SendMessage', req, headers), v2Headers.namespace);
+  /** The sends (acks) of one turn go to the leader as one forwarded call (call-coalescer.ts). */
+  private readonly sends = new CallCoalescer(sendSpec, (target, req, headers) => this.forward.call(target, 'SendMessage', req, headers), v2Headers.namespace);
+  private readonly acks = new CallCoalescer(ackSpec, (target, req, headers) => this.forward.call(target, 'AckMessage', req, headers), v2Headers.namespace);
 
   constructor(
     private readonly handlers: V2Handlers,
@@ -108,10 +108,10 @@ export class V2Server {
   }
 
   private forwardTo(target: string, method: string, request: unknown, ctx: CallContext): Promise<unknown> {
-    // Requests the coalescer cannot merge (empty, or too many messages) go as they are: the
-    // leader answers them with the right error.
-    const n = method === 'SendMessage' ? ((request as v2.SendMessageRequest).messages?.length ?? 0) : 0;
-    if (n >= 1 && n <= sendBatchMessagesMax) return this.sends.send(target, request as v2.SendMessageRequest, ctx.headers);
+    // Requests a coalescer cannot merge (empty, or too many items) go as they are: the leader
+    // answers them with the right error.
+    if (method === 'SendMessage' && this.sends.accepts(request as v2.SendMessageRequest)) return this.sends.send(target, request as v2.SendMessageRequest, ctx.headers);
+    if (method === 'AckMessage' && this.acks.accepts(request as v2.AckMessageRequest)) return this.acks.send(target, request as v2.AckMessageRequest, ctx.headers);
     return streamingMethods.has(method)
       ? this.forward.stream(target, method, request, ctx.headers)
       : this.forward.call(target, method, request, ctx.headers);

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { Code, type v2 } from '@ledgermq/protocol';
-import { SendCoalescer } from './send-coalescer.ts';
+import { ackSpec, CallCoalescer, sendSpec } from './call-coalescer.ts';
 
 const nsHeader = 'x-mq-namespace';
 const msg = (id: string) => ({ topic: { name: 'T', resource_namespace: '' }, body: Buffer.from(id), system_properties: { message_id: id } }) as unknown as v2.Message;
@@ -9,7 +9,7 @@ const ok = (id: string) => ({ status: { code: Code.OK, message: 'OK' }, message_
 
 function recorder(answer: (ids: string[]) => v2.SendMessageResponse = (ids) => ({ status: { code: Code.OK, message: 'OK' }, entries: ids.map(ok) }) as v2.SendMessageResponse) {
   const forwards: { target: string; ids: string[]; ns: string }[] = [];
-  const c = new SendCoalescer(async (target, r, headers) => {
+  const c = new CallCoalescer(sendSpec, async (target, r, headers) => {
     const ids = (r.messages ?? []).map((m) => m.system_properties!.message_id);
     forwards.push({ target, ids, ns: headers[nsHeader] ?? '' });
     return answer(ids);
@@ -17,7 +17,7 @@ function recorder(answer: (ids: string[]) => v2.SendMessageResponse = (ids) => (
   return { c, forwards };
 }
 
-describe('SendCoalescer', () => {
+describe('CallCoalescer', () => {
   it('forwards the sends of one turn as one call and gives each caller its own entries', async () => {
     const { c, forwards } = recorder();
     const [a, b] = await Promise.all([c.send('L', req('a1', 'a2'), {}), c.send('L', req('b1'), {})]);
@@ -47,10 +47,26 @@ describe('SendCoalescer', () => {
     const { c } = recorder(() => ({ status: { code: Code.HA_NOT_AVAILABLE, message: 'no leader' }, entries: [] }) as unknown as v2.SendMessageResponse);
     const all = await Promise.all([c.send('L', req('a'), {}), c.send('L', req('b'), {})]);
     expect(all.map((r) => r.status.code)).toEqual([Code.HA_NOT_AVAILABLE, Code.HA_NOT_AVAILABLE]);
-    const failing = new SendCoalescer(async () => {
+    const failing = new CallCoalescer(sendSpec, async () => {
       throw new Error('connection reset');
     }, nsHeader);
     const settled = await Promise.allSettled([failing.send('L', req('a'), {}), failing.send('L', req('b'), {})]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('merges acks of one group and topic only, and splits the per-entry statuses back', async () => {
+    const forwards: { group: string; handles: string[] }[] = [];
+    const acks = new CallCoalescer(ackSpec, async (_t, r) => {
+      forwards.push({ group: r.group!.name, handles: r.entries.map((e) => e.receipt_handle) });
+      return { status: { code: Code.OK, message: 'OK' }, entries: r.entries.map((e) => ({ ...e, status: e.receipt_handle === 'stale' ? { code: Code.INVALID_RECEIPT_HANDLE, message: 'stale' } : { code: Code.OK, message: 'OK' } })) };
+    }, nsHeader);
+    const ack = (group: string, ...handles: string[]) => ({ group: { name: group, resource_namespace: '' }, topic: { name: 'T', resource_namespace: '' }, entries: handles.map((h) => ({ message_id: h, receipt_handle: h })) });
+    const [a, b, c] = await Promise.all([acks.send('L', ack('G', 'h1'), {}), acks.send('L', ack('G', 'stale', 'h2'), {}), acks.send('L', ack('H', 'h3'), {})]);
+    expect(forwards).toEqual([{ group: 'G', handles: ['h1', 'stale', 'h2'] }, { group: 'H', handles: ['h3'] }]);
+    expect(a.status.code).toBe(Code.OK);
+    expect(b.status.code).toBe(Code.INVALID_RECEIPT_HANDLE);
+    expect(b.entries.map((e) => e.receipt_handle)).toEqual(['stale', 'h2']);
+    expect(c.entries.map((e) => e.receipt_handle)).toEqual(['h3']);
+    expect(acks.accepts(ack('G'))).toBe(false); // no entries: forwarded as it is, for the leader to refuse
   });
 });

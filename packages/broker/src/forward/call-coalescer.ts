@@ -1,0 +1,147 @@
+// A follower forwards the SendMessage (and AckMessage) calls of one event-loop turn to the
+// leader as ONE forwarded call carrying all their messages (acks), and splits the answer back.
+// The official client spreads its calls over every node of the group, so most arrive at a
+// follower; without this the leader pays a whole gRPC call per forwarded message or ack.
+//
+// Only calls with the same namespace header (and, for acks, the same group and topic) share a
+// forward: the leader qualifies names with the header. The client's signature was checked
+// here, so the other headers are the first call's. Each caller's answer is its own entries,
+// with the status of its first failure (as the handler answers a direct call); an answer
+// without one entry per item (a whole-call error) is every caller's status.
+
+import { Code, type v2 } from '@ledgermq/protocol';
+import { assert } from '../assert.ts';
+import { ackEntriesMax, forwardSendBytesMax, sendBatchMessagesMax } from '../constants.ts';
+
+interface Status {
+  readonly code: number;
+  readonly message: string;
+}
+
+/** How one method's requests merge and its answers split. */
+export interface CoalesceSpec<Req, Item, Entry> {
+  readonly items: (req: Req) => readonly Item[];
+  /** Requests with different keys never merge (beyond leader and namespace). */
+  readonly key: (req: Req) => string;
+  readonly build: (first: Req, items: Item[]) => Req;
+  readonly bytes: (item: Item) => number;
+  readonly itemsMax: number;
+  readonly bytesMax: number;
+}
+
+interface Answer<Entry> {
+  status: Status;
+  entries: Entry[];
+}
+
+export type Forward<Req, Entry> = (target: string, request: Req, headers: Record<string, string>) => Promise<Answer<Entry>>;
+
+interface Caller<Entry> {
+  readonly count: number;
+  readonly resolve: (r: Answer<Entry>) => void;
+  readonly reject: (e: unknown) => void;
+}
+
+interface Pending<Req, Item, Entry> {
+  readonly target: string;
+  readonly first: Req;
+  readonly headers: Record<string, string>;
+  readonly items: Item[];
+  readonly callers: Caller<Entry>[];
+  bytes: number;
+}
+
+export class CallCoalescer<Req, Item, Entry extends { status?: Status | null }> {
+  private readonly open = new Map<string, Pending<Req, Item, Entry>>();
+  private flushScheduled = false;
+
+  constructor(
+    private readonly spec: CoalesceSpec<Req, Item, Entry>,
+    private readonly forward: Forward<Req, Entry>,
+    private readonly namespaceHeader: string,
+  ) {}
+
+  /** Whether `request` can join a merged call (one with no items, or too many, goes alone). */
+  accepts(request: Req): boolean {
+    const n = this.spec.items(request).length;
+    return n >= 1 && n <= this.spec.itemsMax;
+  }
+
+  send(target: string, request: Req, headers: Record<string, string>): Promise<Answer<Entry>> {
+    const items = this.spec.items(request);
+    assert(this.accepts(request), `a request of ${items.length} items cannot be merged`);
+    const bytes = items.reduce((n, it) => n + this.spec.bytes(it), 0);
+    const key = `${target}\u0000${headers[this.namespaceHeader] ?? ''}\u0000${this.spec.key(request)}`;
+    let p = this.open.get(key);
+    if (p !== undefined && (p.items.length + items.length > this.spec.itemsMax || p.bytes + bytes > this.spec.bytesMax)) {
+      this.open.delete(key);
+      this.flushOne(p);
+      p = undefined;
+    }
+    if (p === undefined) {
+      p = { target, first: request, headers, items: [], callers: [], bytes: 0 };
+      this.open.set(key, p);
+    }
+    p.items.push(...items);
+    p.bytes += bytes;
+    const pending = p;
+    const answer = new Promise<Answer<Entry>>((resolve, reject) => pending.callers.push({ count: items.length, resolve, reject }));
+    this.scheduleFlush();
+    return answer;
+  }
+
+  private scheduleFlush(): void {
+    if (this.flushScheduled) return;
+    this.flushScheduled = true;
+    setImmediate(() => {
+      this.flushScheduled = false;
+      const all = [...this.open.values()];
+      this.open.clear();
+      for (const p of all) this.flushOne(p);
+    });
+  }
+
+  private flushOne(p: Pending<Req, Item, Entry>): void {
+    this.forward(p.target, p.callers.length === 1 ? p.first : this.spec.build(p.first, p.items), p.headers).then(
+      (res) => split(p, res),
+      (err: unknown) => {
+        for (const c of p.callers) c.reject(err);
+      },
+    );
+  }
+}
+
+function split<Req, Item, Entry extends { status?: Status | null }>(p: Pending<Req, Item, Entry>, res: Answer<Entry>): void {
+  const entries = res.entries ?? [];
+  if (entries.length !== p.items.length) {
+    for (const c of p.callers) c.resolve({ status: res.status, entries: [] });
+    return;
+  }
+  let at = 0;
+  for (const c of p.callers) {
+    const mine = entries.slice(at, at + c.count);
+    at += c.count;
+    const failed = mine.find((e) => e.status?.code !== Code.OK);
+    c.resolve({ status: (failed ?? mine[0]!).status ?? res.status, entries: mine });
+  }
+}
+
+/** SendMessage: messages of any topic merge (the leader batches them per topic itself). */
+export const sendSpec: CoalesceSpec<v2.SendMessageRequest, v2.Message, v2.SendResultEntry> = {
+  items: (r) => r.messages ?? [],
+  key: () => '',
+  build: (_first, messages) => ({ messages }) as v2.SendMessageRequest,
+  bytes: (m) => m.body?.length ?? 0,
+  itemsMax: sendBatchMessagesMax,
+  bytesMax: forwardSendBytesMax,
+};
+
+/** AckMessage: acks of one group and topic merge. */
+export const ackSpec: CoalesceSpec<v2.AckMessageRequest, v2.AckMessageEntry, v2.AckMessageResponse['entries'][number]> = {
+  items: (r) => r.entries ?? [],
+  key: (r) => `${r.group?.resource_namespace ?? ''}\u0000${r.group?.name ?? ''}\u0000${r.topic?.resource_namespace ?? ''}\u0000${r.topic?.name ?? ''}`,
+  build: (first, entries) => ({ ...first, entries }),
+  bytes: (e) => e.receipt_handle?.length ?? 0,
+  itemsMax: ackEntriesMax,
+  bytesMax: forwardSendBytesMax,
+};

@@ -108,6 +108,17 @@ function writeLog(dir: string, a: Args): { ledger: Ledger; bodyTotal: number } {
   return { ledger, bodyTotal: a.messages * bodyBytes };
 }
 
+/** Reads entries [i, min(i + chunk, to + 1)) (timed into `logRead`) and applies them; returns how many. */
+function applyChunk(store: StoreStateMachine, ledger: Ledger, i: number, to: number, logRead: { wallMs: number; mainCpuMs: number }): number {
+  const r0 = mainCpuMs();
+  const w0 = performance.now();
+  const chunk = ledger.entries(i, Math.min(i + applyChunkEntries, to + 1), 1 << 30);
+  logRead.wallMs += performance.now() - w0;
+  logRead.mainCpuMs += mainCpuMs() - r0;
+  store.apply(chunk);
+  return chunk.length;
+}
+
 interface ApplyCost { messages: number; wallMs: number; mainCpuMs: number; processCpuMs: number; checkpointWaitMs: number }
 
 /**
@@ -115,22 +126,15 @@ interface ApplyCost { messages: number; wallMs: number; mainCpuMs: number; proce
  * the end when `flushAtEnd`). The log reads are timed apart and taken out of every figure.
  */
 async function applyRange(store: StoreStateMachine, ledger: Ledger, to: number, batch: number, flushAtEnd: boolean, checkpointEvery: number): Promise<ApplyCost> {
-  let readMain = 0;
-  let readWall = 0;
   let checkpointWaitMs = 0;
   let since = 0;
   const first = store.lastApplied() + 1;
   const wall0 = performance.now();
   const main0 = mainCpuMs();
   const proc0 = processCpuMs();
+  const logRead = { wallMs: 0, mainCpuMs: 0 };
   for (let i = first; i <= to; i += applyChunkEntries) {
-    const r0 = mainCpuMs();
-    const w0 = performance.now();
-    const chunk = ledger.entries(i, Math.min(i + applyChunkEntries, to + 1), 1 << 30);
-    readWall += performance.now() - w0;
-    readMain += mainCpuMs() - r0;
-    store.apply(chunk);
-    since += chunk.length * batch;
+    since += applyChunk(store, ledger, i, to, logRead) * batch;
     if (since >= checkpointEvery) {
       // As the node's timer does: start a checkpoint and go on applying while LevelDB writes.
       store.checkpoint();
@@ -145,11 +149,31 @@ async function applyRange(store: StoreStateMachine, ledger: Ledger, to: number, 
   }
   return {
     messages: (to - first + 1) * batch,
-    wallMs: performance.now() - wall0 - readWall,
-    mainCpuMs: mainCpuMs() - main0 - readMain,
-    processCpuMs: processCpuMs() - proc0 - readMain,
+    wallMs: performance.now() - wall0 - logRead.wallMs,
+    mainCpuMs: mainCpuMs() - main0 - logRead.mainCpuMs,
+    processCpuMs: processCpuMs() - proc0 - logRead.mainCpuMs,
     checkpointWaitMs,
   };
+}
+
+/**
+ * Applies (durable, to] and copies the store's files before returning, all synchronously: no
+ * checkpoint can start in between (a flush needs the event loop), so the copy is the image of
+ * a process killed exactly (to - durable) entries past its checkpoint.
+ */
+function applyTailThenCopy(store: StoreStateMachine, ledger: Ledger, to: number, batch: number, storeDir: string, crashed: string): ApplyCost {
+  const logRead = { wallMs: 0, mainCpuMs: 0 };
+  const first = store.lastApplied() + 1;
+  const wall0 = performance.now();
+  const main0 = mainCpuMs();
+  const proc0 = processCpuMs();
+  for (let i = first; i <= to; i += applyChunkEntries) applyChunk(store, ledger, i, to, logRead);
+  const cost = {
+    messages: (to - first + 1) * batch, wallMs: performance.now() - wall0 - logRead.wallMs, mainCpuMs: mainCpuMs() - main0 - logRead.mainCpuMs,
+    processCpuMs: processCpuMs() - proc0 - logRead.mainCpuMs, checkpointWaitMs: 0,
+  };
+  cpSync(storeDir, crashed, { recursive: true });
+  return cost;
 }
 
 function readAll(store: StoreStateMachine, queues: number): { wallMs: number; mainCpuMs: number; messages: number } {
@@ -183,9 +207,8 @@ async function runOnce(root: string, ledgerDir: string, a: Args, lastIndex: numb
   // at that moment are the image of a process killed `replayed` messages past its checkpoint.
   const cut = Math.max(1, lastIndex - Math.ceil(a.unflushed / a.batch));
   const head = await applyRange(store, ledger, cut, a.batch, true, checkpointEveryMessages);
-  const tail = await applyRange(store, ledger, lastIndex, a.batch, false, Number.POSITIVE_INFINITY);
   const crashed = path.join(root, `crashed-${Date.now()}`);
-  cpSync(storeDir, crashed, { recursive: true });
+  const tail = applyTailThenCopy(store, ledger, lastIndex, a.batch, storeDir, crashed);
   const w = performance.now();
   const c = mainCpuMs();
   const p = processCpuMs();

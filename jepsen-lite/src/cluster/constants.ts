@@ -76,3 +76,26 @@ export const delayEarlyToleranceMs = 50;
 /** Delays of the mixed workload's delay messages: min + a seq-derived share of the spread. */
 export const mixedDelayMsMin = 1_000;
 export const mixedDelayMsSpread = 2_000;
+
+// --- disk, clock and membership faults
+/** Log segment size of the cluster's nodes (small: tearing and corruption find a segment fast). */
+export const segmentBytesCluster = 4 * 1024 * 1024;
+/** power-loss: the share of power losses that also tear the last write. */
+export const powerLossTearProbability = 0.5;
+/** corrupt-minority: bytes flipped in the oldest segment, within its first (committed) quarter. */
+export const corruptBytesCount = 4;
+/** A segment must hold this much before bits are flipped in it (else the fault picks nothing). */
+export const corruptSegmentBytesMin = 4 * 1024;
+/** How long a restarted node may take to report itself disabled (or caught up after repair). */
+export const nodeCheckTimeoutMs = 30_000;
+/** How often a fault's expectation is polled (disabled node, catch-up). */
+export const nodeCheckPollMs = 200;
+/** How long a fault that needs the whole group healthy (corrupt-minority) waits for it. */
+export const groupWaitTimeoutMs = 10_000;
+/** clock-jump: the size of each jump, forwards then back (uniform in the range). */
+export const clockJumpMsMin = 30_000;
+export const clockJumpMsMax = 600_000;
+/** membership: attempts to remove or add a node (a new leader refuses until its no-op commits). */
+export const membershipAttemptsMax = 20;
+export const membershipRetryMs = 250;
+export const membershipCallTimeoutMs = 5_000;

@@ -10,10 +10,10 @@ export class ClusterTierError extends Error {
 /** Bad command line or options. */
 export class UsageError extends ClusterTierError {}
 
-/** A fault name that is in the vocabulary but not built yet (power-loss, clock-jump, …). */
-export class FaultNotImplementedError extends ClusterTierError {
-  constructor(readonly fault: string) {
-    super(`fault "${fault}" is not implemented yet in the cluster tier (see jepsen-lite/README.md, "Not yet")`);
+/** A fault that needs more nodes than the run has (partition-ring and bridge need 5). */
+export class FaultNodesError extends UsageError {
+  constructor(readonly fault: string, readonly nodesMin: number, nodes: number) {
+    super(`fault "${fault}" needs ${nodesMin} nodes (--nodes ${nodesMin}); this run has ${nodes}`);
   }
 }
 
@@ -36,3 +36,6 @@ export class OpTimeoutError extends ClusterTierError {
 
 /** The TCP proxy could not listen or was used after close. */
 export class ProxyError extends ClusterTierError {}
+
+/** A fault could not be applied or undone as planned (a node did not stop, no leader to ask). */
+export class FaultInjectionError extends ClusterTierError {}

@@ -1,47 +1,16 @@
 // The fault vocabulary of the cluster tier, the seeded schedule (pure) and the injector (I/O).
 
 import { calmDurationMsDefault, delayFaultJitterMsDefault, delayFaultMsDefault, faultDurationMsDefault, killAllDurationMs, lossFaultCloseProbabilityDefault, warmupMs } from './constants.ts';
-import { FaultNotImplementedError, UnknownFaultError } from './errors.ts';
-import type { JepsenCluster } from './cluster.ts';
+import { brokerName, type JepsenCluster } from './cluster.ts';
+import { checkFaultsForNodes, type FaultName } from './fault-names.ts';
+import type { AppliedFault, FaultContext, PlannedFault } from './fault-types.ts';
+import { applyClockJump, applyMembership } from './fault-clock-membership.ts';
+import { applyCorruptMinority, applyPowerLoss } from './fault-disk.ts';
 import { SeededRandom } from './prng.ts';
 import { passRule } from './tcp-proxy.ts';
 
-export const implementedFaults = [
-  'kill',
-  'kill-leader',
-  'kill-minority',
-  'kill-all',
-  'pause',
-  'pause-leader',
-  'partition-leader',
-  'partition-halves',
-  'partition-oneway',
-  'delay',
-  'loss',
-] as const;
-export type FaultName = (typeof implementedFaults)[number];
-
-/** In the vocabulary of issue 5, not built yet. */
-export const plannedFaults = ['power-loss', 'corrupt-minority', 'clock-jump', 'membership', 'partition-ring', 'bridge', 'pause-kill', 'partition-kill'] as const;
-
-export function parseFaults(text: string): FaultName[] {
-  const names = text.split(',').map((s) => s.trim()).filter((s) => s !== '');
-  if (names.length === 0) throw new UnknownFaultError('', implementedFaults);
-  return names.map((n) => {
-    if ((implementedFaults as readonly string[]).includes(n)) return n as FaultName;
-    if ((plannedFaults as readonly string[]).includes(n)) throw new FaultNotImplementedError(n);
-    throw new UnknownFaultError(n, [...implementedFaults, ...plannedFaults.map((p) => `${p} (not yet)`)]);
-  });
-}
-
-/** One planned fault: `at` ms after the start, healed `durationMs` later. */
-export interface PlannedFault {
-  readonly name: FaultName;
-  readonly atMs: number;
-  readonly durationMs: number;
-  /** a number drawn from the seed for the injector's choices (which node, which half) */
-  readonly pick: number;
-}
+export { checkFaultsForNodes, faultsFor, fiveNodeFaults, implementedFaults, parseFaults, type FaultName } from './fault-names.ts';
+export type { AppliedFault, FaultContext, PlannedFault } from './fault-types.ts';
 
 export interface ScheduleOptions {
   readonly faults: readonly FaultName[];
@@ -74,13 +43,6 @@ export function planSchedule(o: ScheduleOptions): PlannedFault[] {
   return out;
 }
 
-/** What the injector did, to undo it at heal. */
-export interface AppliedFault {
-  readonly targets: string[];
-  readonly detail: string;
-  heal(): Promise<void>;
-}
-
 /** Applies one fault to the cluster now. */
 export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<AppliedFault> {
   const nodes = c.nodeIds;
@@ -90,6 +52,7 @@ export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<App
   const restart = (ids: string[]) => async () => {
     for (const id of ids) c.startNode(id);
   };
+  const ctx = { c, f, rnd, leaderOrAny };
   switch (f.name) {
     case 'kill': {
       const n = rnd.pick(nodes);
@@ -119,7 +82,10 @@ export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<App
     case 'partition-leader': {
       const n = await leaderOrAny();
       const links = c.mesh.partition({ kind: 'isolate', node: n });
-      return { targets: [n], detail: `isolate ${n} (${links.length} links blackholed)`, heal: async () => c.mesh.heal() };
+      // With client proxies (--proxy-clients) its clients are cut off it too.
+      c.clients?.isolate(n);
+      const clientsCut = c.clients === null ? '' : ', and from its clients';
+      return { targets: [n], detail: `isolate ${n} (${links.length} links blackholed${clientsCut})`, heal: async () => { c.mesh.heal(); c.clients?.heal(); } };
     }
     case 'partition-halves': {
       const minority = rnd.sample(nodes, minoritySize);
@@ -139,5 +105,72 @@ export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<App
       c.mesh.set(c.mesh.allLinks(), { ...passRule, closeProbability: lossFaultCloseProbabilityDefault });
       return { targets: [...nodes], detail: `every peer link closes its connection on ${lossFaultCloseProbabilityDefault * 100}% of chunks`, heal: async () => c.mesh.heal() };
     }
+    case 'partition-ring': {
+      checkFaultsForNodes([f.name], nodes.length);
+      const order = rnd.sample(nodes, nodes.length);
+      const links = c.mesh.partition({ kind: 'ring', order });
+      return { targets: order, detail: `ring ${order.join('-')}-${order[0]}: each node reaches only its two neighbours (${links.length} links blackholed)`, heal: async () => c.mesh.heal() };
+    }
+    case 'bridge': {
+      checkFaultsForNodes([f.name], nodes.length);
+      const [bridge, ...rest] = rnd.sample(nodes, nodes.length);
+      const half = Math.floor(rest.length / 2);
+      const sides = [rest.slice(0, half), rest.slice(half)] as const;
+      const links = c.mesh.partition({ kind: 'bridge', bridge: bridge!, sides });
+      return { targets: [bridge!], detail: `{${sides[0].join(' ')}} | {${sides[1].join(' ')}}, only ${bridge} reaches both (${links.length} links blackholed)`, heal: async () => c.mesh.heal() };
+    }
+    case 'pause-kill': {
+      // Pause the leader (it still believes it leads), kill -9 another node. On five nodes a
+      // majority stays; on three the group waits for the heal, and must lose nothing either way.
+      const paused = await leaderOrAny();
+      const killed = rnd.pick(nodes.filter((n) => n !== paused));
+      c.pause(paused);
+      await c.kill(killed);
+      return {
+        targets: [paused, killed],
+        detail: `SIGSTOP leader ${paused}, kill -9 ${killed}`,
+        heal: async () => {
+          c.resume(paused);
+          c.startNode(killed);
+        },
+      };
+    }
+    case 'partition-kill':
+      return applyPartitionKill(ctx);
+    case 'power-loss':
+      return applyPowerLoss(ctx);
+    case 'corrupt-minority':
+      return applyCorruptMinority(ctx);
+    case 'clock-jump':
+      return applyClockJump(ctx);
+    case 'membership':
+      return applyMembership(ctx);
   }
+}
+
+/**
+ * Isolate the leader, then kill -9 one more node such that a connected majority stays alive:
+ * on five nodes a follower of the majority side (three remain: exactly a quorum); on three the
+ * isolated old leader itself, once the other two elected a new one (or after half the fault).
+ */
+async function applyPartitionKill({ c, f, rnd, leaderOrAny }: FaultContext): Promise<AppliedFault> {
+  const nodes = c.nodeIds;
+  const isolated = await leaderOrAny();
+  const links = c.mesh.partition({ kind: 'isolate', node: isolated });
+  let killed: string;
+  if (nodes.length >= 5) {
+    killed = rnd.pick(nodes.filter((n) => n !== isolated));
+  } else {
+    await c.local.waitForLeader(brokerName, { excluding: isolated, timeoutMs: Math.max(500, Math.floor(f.durationMs / 2)) }).catch(() => null);
+    killed = isolated;
+  }
+  await c.kill(killed);
+  return {
+    targets: [isolated, killed],
+    detail: `isolate leader ${isolated} (${links.length} links blackholed), kill -9 ${killed}`,
+    heal: async () => {
+      c.mesh.heal();
+      c.startNode(killed);
+    },
+  };
 }

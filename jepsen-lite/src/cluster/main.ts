@@ -1,13 +1,17 @@
-// `npm run jepsen -- --workload queue|fifo --fault NAME[,NAME…] --time 30 --rate 100 --seed N [--nodes 3|5] [--out DIR]`
+// `npm run jepsen -- --workload queue|fifo|mixed --fault NAME[,NAME…] --time 30 --rate 100 --seed N [--nodes 3|5] [--out DIR] [--proxy-clients] [--planted-bug NAME]`
 
 import { parseArgs } from 'node:util';
 import { ClusterTierError } from './errors.ts';
-import { implementedFaults, parseFaults, plannedFaults } from './faults.ts';
-import { runJepsen, type RunOptions } from './runner.ts';
+import { fiveNodeFaults, implementedFaults, parseFaults } from './faults.ts';
+import { parsePlantedBug, plantedBugs } from './planted-bugs.ts';
+import { runJepsen, validateOptions, type RunOptions } from './runner.ts';
 
-const usage = `usage: npm run jepsen -- --workload queue|fifo --fault NAME[,NAME...] --time SECONDS --rate PER_SECOND --seed N [--nodes 3|5] [--out DIR]
+const usage = `usage: npm run jepsen -- --workload queue|fifo|mixed --fault NAME[,NAME...] --time SECONDS --rate PER_SECOND --seed N [--nodes 3|5] [--out DIR] [--proxy-clients] [--planted-bug NAME]
 faults: ${implementedFaults.join(', ')}
-not yet: ${plannedFaults.join(', ')}`;
+five nodes only (--nodes 5): ${fiveNodeFaults.join(', ')}
+--fault-ms / --calm-ms: length of each fault and of the calm after it (default 5000 / 5000)
+--proxy-clients: clients reach each node through a proxy (partition-leader also cuts the old leader's clients)
+--planted-bug (TEST ONLY, the run must FAIL): ${plantedBugs.join(', ')}`;
 
 export function parseRunArgs(argv: readonly string[]): RunOptions {
   const { values } = parseArgs({
@@ -20,6 +24,10 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
       seed: { type: 'string' },
       nodes: { type: 'string', default: '3' },
       out: { type: 'string' },
+      'proxy-clients': { type: 'boolean', default: false },
+      'planted-bug': { type: 'string' },
+      'fault-ms': { type: 'string' },
+      'calm-ms': { type: 'string' },
       help: { type: 'boolean', default: false },
     },
     strict: true,
@@ -36,6 +44,10 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     seed: values.seed === undefined ? Math.floor(Math.random() * 1_000_000) : Number(values.seed),
     nodes: Number(values.nodes) as 3 | 5,
     outDir: values.out,
+    proxyClients: values['proxy-clients'] === true,
+    plantedBug: parsePlantedBug(values['planted-bug']),
+    faultMs: values['fault-ms'] === undefined ? undefined : Number(values['fault-ms']),
+    calmMs: values['calm-ms'] === undefined ? undefined : Number(values['calm-ms']),
   };
 }
 
@@ -43,6 +55,7 @@ async function main(): Promise<void> {
   let opts: RunOptions;
   try {
     opts = parseRunArgs(process.argv.slice(2));
+    validateOptions(opts);
   } catch (err) {
     process.stderr.write(`${(err as Error).message}\n${usage}\n`);
     process.exit(2);

@@ -1,11 +1,12 @@
 // `npm run jepsen:suite -- --time 20 --seeds 1,2 [--faults a,b] [--workload queue|fifo] [--rate N] [--nodes 3|5] [--out DIR]`:
-// every implemented fault (or the given ones) for every seed, one fresh cluster per run, one table.
+// every fault the node count allows (or the given ones) for every seed, one fresh cluster per
+// run, one table. `runSuite` is the same thing in-process (the CI suite test calls it).
 
 import path from 'node:path';
 import { parseArgs } from 'node:util';
 import type { CheckResult } from './checkers.ts';
-import { implementedFaults, parseFaults, type FaultName } from './faults.ts';
-import { jepsenOutRoot, runJepsen, type RunResult } from './runner.ts';
+import { faultsFor, parseFaults, type FaultName } from './faults.ts';
+import { jepsenOutRoot, runJepsen, type RunOptions, type RunResult } from './runner.ts';
 import type { WorkloadName } from './workload.ts';
 
 export interface SuiteRow {
@@ -21,6 +22,12 @@ export interface SuiteRow {
   readonly windowMedianMs: number | null;
   readonly windowMaxMs: number | null;
   readonly recoverMaxMs: number | null;
+  /** violations of the faults' own expectations (null: the fault has none) */
+  readonly expectationViolations: number | null;
+  /** why the run did not finish (a harness error), or null */
+  readonly error: string | null;
+  /** `name: summary` of every checker that failed */
+  readonly failed: readonly string[];
   readonly outDir: string;
 }
 
@@ -43,14 +50,56 @@ export function suiteRow(fault: string, seed: number, r: RunResult): SuiteRow {
     windowMedianMs: fig(c, 'availability', 'windowMedianMs'),
     windowMaxMs: fig(c, 'availability', 'windowMaxMs'),
     recoverMaxMs: fig(c, 'availability', 'recoverMaxMs'),
+    expectationViolations: fig(c, 'fault-expectations', 'violations'),
+    error: null,
+    failed: c.filter((x) => !x.pass).map((x) => `${x.name}: ${x.summary}${x.items.length > 0 ? ` (${x.items.slice(0, 3).join('; ')})` : ''}`),
     outDir: r.outDir,
   };
 }
 
+/** A run that ended in a harness error: it counts as failed. */
+export function errorRow(fault: string, seed: number, message: string): SuiteRow {
+  return { fault, seed, pass: false, acked: 0, lost: 0, unexpected: 0, redelivered: 0, duplicateStorage: 0, orderViolations: 0, windowMedianMs: null, windowMaxMs: null, recoverMaxMs: null, expectationViolations: null, error: message, failed: [`harness: ${message}`], outDir: '' };
+}
+
+export interface SuiteOptions {
+  readonly faults: readonly FaultName[];
+  readonly seeds: readonly number[];
+  readonly timeS: number;
+  readonly rate: number;
+  readonly nodes: 3 | 5;
+  readonly workload: WorkloadName;
+  /** Each run's bundle goes to `<root>/<fault>-s<seed>`. */
+  readonly root: string;
+  readonly drainTimeoutMs?: number;
+  /** Hears one line per run as it starts and ends. */
+  readonly progress?: (line: string) => void;
+}
+
+/** One fresh cluster per (fault, seed), one row each; a harness error is a failed row, never a throw. */
+export async function runSuite(o: SuiteOptions): Promise<SuiteRow[]> {
+  const rows: SuiteRow[] = [];
+  for (const fault of o.faults) {
+    for (const seed of o.seeds) {
+      o.progress?.(`suite: ${fault} seed ${seed}`);
+      const run: RunOptions = { workload: o.workload, faults: [fault], timeS: o.timeS, rate: o.rate, seed, nodes: o.nodes, outDir: path.join(o.root, `${fault}-s${seed}`), drainTimeoutMs: o.drainTimeoutMs, log: () => {} };
+      try {
+        const r = await runJepsen(run);
+        rows.push(suiteRow(fault, seed, r));
+        o.progress?.(`suite: ${fault} seed ${seed}: ${r.pass ? 'PASS' : 'FAIL'} in ${Math.round(r.summary.durationMs / 1000)} s`);
+      } catch (err) {
+        o.progress?.(`suite: ${fault} seed ${seed}: harness error ${(err as Error).message}`);
+        rows.push(errorRow(fault, seed, (err as Error).message));
+      }
+    }
+  }
+  return rows;
+}
+
 export function renderTable(rows: readonly SuiteRow[]): string {
-  const head = ['fault', 'seed', 'result', 'acked', 'lost', 'unexp', 'redeliv', 'dup-store', 'order', 'win-med', 'win-max', 'recover-max'];
+  const head = ['fault', 'seed', 'result', 'acked', 'lost', 'unexp', 'redeliv', 'dup-store', 'order', 'win-med', 'win-max', 'recover-max', 'expect'];
   const ms = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x)}ms`);
-  const body = rows.map((r) => [r.fault, String(r.seed), r.pass ? 'PASS' : 'FAIL', String(r.acked), String(r.lost), String(r.unexpected), String(r.redelivered), String(r.duplicateStorage), String(r.orderViolations), ms(r.windowMedianMs), ms(r.windowMaxMs), ms(r.recoverMaxMs)]);
+  const body = rows.map((r) => [r.fault, String(r.seed), r.pass ? 'PASS' : r.error === null ? 'FAIL' : 'ERROR', String(r.acked), String(r.lost), String(r.unexpected), String(r.redelivered), String(r.duplicateStorage), String(r.orderViolations), ms(r.windowMedianMs), ms(r.windowMaxMs), ms(r.recoverMaxMs), r.expectationViolations === null ? '-' : r.expectationViolations === 0 ? 'ok' : `${r.expectationViolations} bad`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
@@ -70,22 +119,15 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const faults: FaultName[] = values.faults === undefined ? [...implementedFaults] : parseFaults(values.faults);
+  const nodes = Number(values.nodes) as 3 | 5;
+  if (nodes !== 3 && nodes !== 5) {
+    process.stderr.write(`--nodes must be 3 or 5, got ${values.nodes}\n`);
+    process.exit(2);
+  }
+  const faults: FaultName[] = values.faults === undefined ? faultsFor(nodes) : parseFaults(values.faults);
   const seeds = values.seeds!.split(',').map((s) => Number(s.trim()));
   const root = path.resolve(values.out ?? path.join(jepsenOutRoot, `suite-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  const rows: SuiteRow[] = [];
-  for (const fault of faults) {
-    for (const seed of seeds) {
-      process.stderr.write(`suite: ${fault} seed ${seed}\n`);
-      try {
-        const r = await runJepsen({ workload: values.workload as WorkloadName, faults: [fault], timeS: Number(values.time), rate: Number(values.rate), seed, nodes: Number(values.nodes) as 3 | 5, outDir: path.join(root, `${fault}-s${seed}`), log: () => {} });
-        rows.push(suiteRow(fault, seed, r));
-      } catch (err) {
-        process.stderr.write(`suite: ${fault} seed ${seed}: harness error ${(err as Error).message}\n`);
-        rows.push({ fault, seed, pass: false, acked: 0, lost: 0, unexpected: 0, redelivered: 0, duplicateStorage: 0, orderViolations: 0, windowMedianMs: null, windowMaxMs: null, recoverMaxMs: null, outDir: '' });
-      }
-    }
-  }
+  const rows = await runSuite({ faults, seeds, timeS: Number(values.time), rate: Number(values.rate), nodes, workload: values.workload as WorkloadName, root, progress: (l) => process.stderr.write(`${l}\n`) });
   const table = renderTable(rows);
   process.stdout.write(table);
   const { writeFileSync, mkdirSync } = await import('node:fs');

@@ -141,6 +141,23 @@ describe('partitions', () => {
   it('one-way cuts only what the node opens', () => {
     expect(s(partitionLinks(nodes, { kind: 'oneway', from: 'n0' }))).toEqual(['n0>n1', 'n0>n2']);
   });
+  it('a ring leaves each node exactly its two neighbours, both ways', () => {
+    const five = ['n0', 'n1', 'n2', 'n3', 'n4'];
+    const order = ['n2', 'n0', 'n4', 'n1', 'n3'];
+    const cut = new Set(s(partitionLinks(five, { kind: 'ring', order })));
+    for (const a of five) {
+      const kept = five.filter((b) => b !== a && !cut.has(`${a}>${b}`)).sort();
+      const i = order.indexOf(a);
+      expect(kept).toEqual([order[(i + 1) % 5]!, order[(i + 4) % 5]!].sort());
+    }
+    expect(() => partitionLinks(five, { kind: 'ring', order: ['n0', 'n1', 'n2', 'n3', 'n3'] })).toThrow(/every node once/);
+  });
+  it('a bridge cuts the two sides from each other, never from the bridge node', () => {
+    const five = ['n0', 'n1', 'n2', 'n3', 'n4'];
+    const cut = s(partitionLinks(five, { kind: 'bridge', bridge: 'n2', sides: [['n0', 'n1'], ['n3', 'n4']] }));
+    expect(cut).toEqual(['n0>n3', 'n0>n4', 'n1>n3', 'n1>n4', 'n3>n0', 'n3>n1', 'n4>n0', 'n4>n1']);
+    expect(() => partitionLinks(five, { kind: 'bridge', bridge: 'n2', sides: [['n0'], ['n3', 'n4']] })).toThrow(/every node once/);
+  });
 
   it('a mesh routes each directed link to its target and partitions it', async () => {
     const a = await echoServer();

@@ -174,7 +174,11 @@ export interface Link {
 export type PartitionShape =
   | { readonly kind: 'isolate'; readonly node: string }
   | { readonly kind: 'halves'; readonly minority: readonly string[] }
-  | { readonly kind: 'oneway'; readonly from: string };
+  | { readonly kind: 'oneway'; readonly from: string }
+  /** each node reaches only its two neighbours in `order` (a cycle over every node) */
+  | { readonly kind: 'ring'; readonly order: readonly string[] }
+  /** two sides that cannot reach each other; `bridge` reaches (and is reached by) both */
+  | { readonly kind: 'bridge'; readonly bridge: string; readonly sides: readonly [readonly string[], readonly string[]] };
 
 /** The directed links a partition cuts (pure). */
 export function partitionLinks(nodes: readonly string[], shape: PartitionShape): Link[] {
@@ -189,6 +193,26 @@ export function partitionLinks(nodes: readonly string[], shape: PartitionShape):
     case 'oneway':
       // `from` can no longer reach anyone; everyone can still reach it (and hear its replies).
       return all.filter((l) => l.from === shape.from);
+    case 'ring': {
+      const n = shape.order.length;
+      if (n !== nodes.length || new Set(shape.order).size !== n || !nodes.every((x) => shape.order.includes(x))) {
+        throw new ProxyError(`ring order ${shape.order.join(',')} must name every node once`);
+      }
+      const at = new Map(shape.order.map((x, i) => [x, i] as const));
+      const neighbours = (a: string, b: string) => {
+        const d = Math.abs(at.get(a)! - at.get(b)!);
+        return d === 1 || d === n - 1;
+      };
+      return all.filter((l) => !neighbours(l.from, l.to));
+    }
+    case 'bridge': {
+      const [x, y] = shape.sides.map((side) => new Set(side));
+      const covered = [shape.bridge, ...x!, ...y!];
+      if (covered.length !== nodes.length || new Set(covered).size !== nodes.length || !nodes.every((m) => covered.includes(m))) {
+        throw new ProxyError(`bridge ${shape.bridge} and sides {${[...x!].join(',')}} {${[...y!].join(',')}} must split every node once`);
+      }
+      return all.filter((l) => (x!.has(l.from) && y!.has(l.to)) || (y!.has(l.from) && x!.has(l.to)));
+    }
   }
 }
 

@@ -12,13 +12,50 @@ import {
   consumerLongPollMs,
   errorBackoffMs,
   laneOpsMax,
+  mixedDelayMsMin,
+  mixedDelayMsSpread,
   opTimeoutMs,
   producerLanesPerNode,
 } from './constants.ts';
 import { OpTimeoutError } from './errors.ts';
-import type { HistoryRecorder } from './history.ts';
+import type { HistoryRecorder, MessageKind } from './history.ts';
 
-export type WorkloadName = 'queue' | 'fifo';
+export type WorkloadName = 'queue' | 'fifo' | 'mixed';
+export const workloadNames: readonly WorkloadName[] = ['queue', 'fifo', 'mixed'];
+
+/** What the mixed workload sends as a lane's `seq`-th message: two normal, two fifo, two delay, one commit, one rollback in eight. */
+export function mixedKind(seq: number): { kind: MessageKind; txn: 'commit' | 'rollback' | null } {
+  switch (seq % 8) {
+    case 0:
+    case 4:
+      return { kind: 'normal', txn: null };
+    case 1:
+    case 5:
+      return { kind: 'fifo', txn: null };
+    case 2:
+    case 6:
+      return { kind: 'delay', txn: null };
+    case 3:
+      return { kind: 'transaction', txn: 'commit' };
+    default:
+      return { kind: 'transaction', txn: 'rollback' };
+  }
+}
+
+/** The delay of the mixed workload's `seq`-th message (deterministic, spread over the range). */
+export function mixedDelayMs(seq: number): number {
+  return mixedDelayMsMin + ((seq * 7_919) % mixedDelayMsSpread);
+}
+
+/** TransactionResolution of the v2 protocol, as the client's transaction checker answers it. */
+const resolutionCommit = 1;
+const resolutionRollback = 2;
+
+/** What the producer answers a transaction check with: its own decision, read off the value `p<lane>-<seq>`. */
+export function transactionDecision(value: string): 'commit' | 'rollback' | null {
+  const seq = Number(/-(\d+)$/.exec(value)?.[1] ?? NaN);
+  return Number.isSafeInteger(seq) ? mixedKind(seq).txn : null;
+}
 
 export class ClientLog {
   readonly lines: string[] = [];
@@ -95,7 +132,14 @@ export class Workload {
     const topics = [o.topic];
     await Promise.all(
       [...o.endpoints].map(async ([node, ep]) => {
-        const p = new Producer({ endpoints: ep, namespace: '', topics, logger: o.log.logger(`producer@${node}`), requestTimeout: clientRequestTimeoutMs } as never);
+        // The mixed workload's transactions: a check is answered with the producer's own decision.
+        const checker = {
+          async check(m: { body: Buffer }) {
+            const d = transactionDecision(m.body.toString());
+            return d === 'commit' ? resolutionCommit : resolutionRollback;
+          },
+        };
+        const p = new Producer({ endpoints: ep, namespace: '', topics, logger: o.log.logger(`producer@${node}`), requestTimeout: clientRequestTimeoutMs, ...(o.workload === 'mixed' ? { checker } : {}) } as never);
         await within(p.startup(), clientStartupTimeoutMs, `producer@${node} startup`);
         this.producers.set(node, p);
         const c = new SimpleConsumer({
@@ -120,7 +164,7 @@ export class Workload {
     let i = 0;
     for (const [node, producer] of this.producers) {
       for (let k = 0; k < producerLanesPerNode; k++, i++) {
-        lanes.push({ process: `p${i}`, node, producer, group: this.o.workload === 'fifo' ? `g${i}` : null });
+        lanes.push({ process: `p${i}`, node, producer, group: this.o.workload === 'queue' ? null : `g${i}` });
       }
     }
     const intervalMs = (lanes.length * 1000) / Math.max(1, this.o.rate);
@@ -137,23 +181,67 @@ export class Workload {
     await sleep(offsetMs);
     let next = h.now();
     for (let seq = 0; seq < laneOpsMax && this.producing && h.now() < untilMs; seq++) {
-      const value = `${l.process}-${seq}`;
-      h.add({ process: l.process, node: l.node, type: 'invoke', op: 'send', value, group: l.group });
-      let ok = false;
-      try {
-        const msg: Record<string, unknown> = { topic: this.o.topic, body: Buffer.from(value), keys: [value] };
-        if (l.group !== null) msg.messageGroup = l.group;
-        const r = await within(l.producer.send(msg as never), opTimeoutMs, `send ${value}`);
-        h.add({ process: l.process, node: l.node, type: 'ok', op: 'send', value, group: l.group, messageId: r.messageId, offset: Number(r.offset), queue: 0 });
-        this.ackedValues.add(value);
-        ok = true;
-      } catch (err) {
-        // The client retries internally; any of its attempts may have been stored: unknown outcome.
-        h.add({ process: l.process, node: l.node, type: 'info', op: 'send', value, group: l.group, error: errText(err) });
-      }
+      const ok = this.o.workload === 'mixed' ? await this.sendMixed(l, seq) : await this.sendPlain(l, seq);
       next = Math.max(next + intervalMs, h.now() + (ok ? 0 : errorBackoffMs));
       const wait = next - h.now();
       if (wait > 0) await sleep(wait);
+    }
+  }
+
+  /** queue / fifo: one message; ok once the broker acknowledged it. */
+  private async sendPlain(l: Lane, seq: number): Promise<boolean> {
+    const h = this.o.history;
+    const value = `${l.process}-${seq}`;
+    h.add({ process: l.process, node: l.node, type: 'invoke', op: 'send', value, group: l.group });
+    try {
+      const msg: Record<string, unknown> = { topic: this.o.topic, body: Buffer.from(value), keys: [value] };
+      if (l.group !== null) msg.messageGroup = l.group;
+      const r = await within(l.producer.send(msg as never), opTimeoutMs, `send ${value}`);
+      h.add({ process: l.process, node: l.node, type: 'ok', op: 'send', value, group: l.group, messageId: r.messageId, offset: Number(r.offset), queue: 0 });
+      this.ackedValues.add(value);
+      return true;
+    } catch (err) {
+      // The client retries internally; any of its attempts may have been stored: unknown outcome.
+      h.add({ process: l.process, node: l.node, type: 'info', op: 'send', value, group: l.group, error: errText(err) });
+      return false;
+    }
+  }
+
+  /** mixed: normal, fifo, delay or transaction by `seq` (mixedKind); a transaction is sent, then committed or rolled back. */
+  private async sendMixed(l: Lane, seq: number): Promise<boolean> {
+    const h = this.o.history;
+    const value = `${l.process}-${seq}`;
+    const { kind, txn } = mixedKind(seq);
+    const group = kind === 'fifo' ? l.group : null;
+    const delayMs = kind === 'delay' ? mixedDelayMs(seq) : 0;
+    const deliverAt = kind === 'delay' ? h.now() + delayMs : null;
+    const base = { process: l.process, node: l.node, op: 'send' as const, value, group, kind, txn, deliverAt };
+    h.add({ ...base, type: 'invoke' });
+    const tx = txn === null ? undefined : l.producer.beginTransaction();
+    try {
+      const msg: Record<string, unknown> = { topic: this.o.topic, body: Buffer.from(value), keys: [value] };
+      if (group !== null) msg.messageGroup = group;
+      if (kind === 'delay') msg.deliveryTimestamp = new Date(Date.now() + delayMs);
+      const r = await within(l.producer.send(msg as never, tx), opTimeoutMs, `send ${value}`);
+      h.add({ ...base, type: 'ok', messageId: r.messageId, offset: kind === 'normal' || kind === 'fifo' ? Number(r.offset) : null, queue: 0 });
+    } catch (err) {
+      h.add({ ...base, type: 'info', error: errText(err) });
+      return false;
+    }
+    if (tx === undefined) {
+      this.ackedValues.add(value);
+      return true;
+    }
+    h.add({ process: l.process, node: l.node, type: 'invoke', op: 'end', value, txn });
+    try {
+      await within(txn === 'commit' ? tx.commit() : tx.rollback(), opTimeoutMs, `${txn} ${value}`);
+      h.add({ process: l.process, node: l.node, type: 'ok', op: 'end', value, txn });
+      if (txn === 'commit') this.ackedValues.add(value);
+      return true;
+    } catch (err) {
+      // Unknown: the broker's transaction check asks this producer, which answers the same decision.
+      h.add({ process: l.process, node: l.node, type: 'info', op: 'end', value, txn, error: errText(err) });
+      return false;
     }
   }
 

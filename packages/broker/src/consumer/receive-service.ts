@@ -73,12 +73,14 @@ export class ReceiveService {
 
   async receive(req: ReceiveRequest): Promise<Received[]> {
     assert(req.batchSize >= 1 && req.batchSize <= batchSizeMax, `batch size ${req.batchSize}`);
-    const deadline = this.deps.nowMs() + req.longPollMs;
+    // The poll's deadline is on the monotonic clock: a wall-clock jump must not stretch (or cut)
+    // the time a client waits. Invisibility stays on the wall clock (receipts carry it).
+    const deadline = performance.now() + req.longPollMs;
     let gone = false;
     void req.cancelled.then(() => (gone = true));
     for (;;) {
       const got = this.scan(req);
-      const left = deadline - this.deps.nowMs();
+      const left = deadline - performance.now();
       if (got.length > 0 || left <= 0) return got;
       const wake = Math.min(left, this.nextVisibleIn(req));
       await this.deps.arrivals.wait(req.topic, wake, req.cancelled);

@@ -55,7 +55,8 @@ export function offsetHandlers(d: OffsetDeps) {
       const filter = parseTagFilter(Number(req.filter_expression?.type ?? 1), req.filter_expression?.expression ?? '*');
       const batch = Math.max(1, Math.min(req.batch_size || 32, pullBatchMax));
       let offset = offsetOf(req.offset, 'offset');
-      const deadline = d.nowMs() + Math.min(pullLongPollMsMax, durationToMs(req.long_polling_timeout, 0, 'long_polling_timeout'));
+      // Monotonic: a wall-clock jump must not stretch the long poll.
+      const deadline = performance.now() + Math.min(pullLongPollMsMax, durationToMs(req.long_polling_timeout, 0, 'long_polling_timeout'));
       for (;;) {
         const bounds = d.store.bounds(q.topic, q.queueId);
         if (offset < bounds.min || offset > bounds.max) {
@@ -74,7 +75,7 @@ export function offsetHandlers(d: OffsetDeps) {
           ];
         }
         offset = next;
-        const left = deadline - d.nowMs();
+        const left = deadline - performance.now();
         if (left <= 0) return [{ status: { code: Code.MESSAGE_NOT_FOUND, message: 'no new message' } }, { next_offset: String(offset) }];
         await d.arrivals.wait(q.topic, left, ctx.cancelled);
       }

@@ -4,6 +4,7 @@
 import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import { BrokerNode } from './broker-node.ts';
 import { loadBrokerConfig } from './config/broker-config.ts';
 
@@ -21,7 +22,9 @@ async function main(): Promise<void> {
     process.stderr.write(`${usage}\n`);
     process.exit(2);
   }
-  const logger = pino({ base: { pid: process.pid } });
+  // JSON lines for files and log collectors; readable lines when a person runs it in a terminal.
+  const logOpts = { base: { pid: process.pid } };
+  const logger = process.stdout.isTTY ? pino(logOpts, pretty({ colorize: true })) : pino(logOpts);
   const cfg = loadBrokerConfig(values.config, (msg) => logger.warn(msg));
   const log = logger.child({ broker: cfg.brokerName, node: cfg.node.selfId });
   mkdirSync(cfg.node.dataDir, { recursive: true });

@@ -3,6 +3,7 @@
 // SIGTERM / SIGINT stop it cleanly (exit code 0).
 
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import { parseNamesrvArgs, usage, type ParsedArgs } from './config.ts';
 import { NamesrvConfigError } from './errors.ts';
 import { NamesrvServer } from './namesrv-server.ts';
@@ -23,7 +24,9 @@ async function main(): Promise<void> {
     return;
   }
   const cfg = parsed.config;
-  const log = pino({ level: cfg.logLevel, base: { pid: process.pid, component: 'namesrv' } });
+  // JSON lines for files and log collectors; readable lines when a person runs it in a terminal.
+  const logOpts = { level: cfg.logLevel, base: { pid: process.pid, component: 'namesrv' } };
+  const log = process.stdout.isTTY ? pino(logOpts, pretty({ colorize: true })) : pino(logOpts);
   const server = new NamesrvServer({ expireMs: cfg.expireMs, scanIntervalMs: cfg.scanIntervalMs, logger: log });
   let port: number;
   try {

@@ -3,6 +3,7 @@
 import { parseArgs } from 'node:util';
 import { mkdirSync } from 'node:fs';
 import pino from 'pino';
+import pretty from 'pino-pretty';
 import { AdminServer } from './admin/admin-server.ts';
 import { loadConfigFile } from './config.ts';
 import { DigestStateMachine } from './digest-state-machine.ts';
@@ -15,7 +16,9 @@ async function main(): Promise<void> {
     process.stderr.write('usage: raft-node -c <node.conf>\n');
     process.exit(2);
   }
-  const logger = pino({ base: { pid: process.pid } });
+  // JSON lines for files and log collectors; readable lines when a person runs it in a terminal.
+  const logOpts = { base: { pid: process.pid } };
+  const logger = process.stdout.isTTY ? pino(logOpts, pretty({ colorize: true })) : pino(logOpts);
   const cfg = loadConfigFile(values.config, (msg) => logger.warn(msg));
   const log = logger.child({ node: cfg.selfId });
   mkdirSync(cfg.dataDir, { recursive: true });

@@ -15,7 +15,7 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient } from '@ledgermq/protocol';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { peakRssMiB } from '@ledgermq/raft-node';
+import { cpuMs, peakRssMiB } from '@ledgermq/raft-node';
 import cliProgress from 'cli-progress';
 import { LocalCluster } from '../src/local/local-cluster.ts';
 
@@ -79,13 +79,32 @@ async function main(): Promise<void> {
     const p = new Producer({ endpoints: endpoints[0]!, namespace: '', topics: ['BenchTopic'], logger: silent } as never);
     await p.startup();
     await sendFor(p, 'BenchTopic', body, 16, 1); // warm-up: topic creation, JIT, connections
+    // CPU per acknowledged message of each process (from /proc): says where the time goes.
+    const cpuRow = async (run: () => Promise<number>): Promise<void> => {
+      const pids = cluster.group(group).map((h) => h.process?.pid);
+      const before = pids.map(cpuMs);
+      const me0 = process.cpuUsage();
+      const rate = await run();
+      const me = process.cpuUsage(me0);
+      const acked = rate * seconds;
+      const perNode = pids.map((pid, i) => ((cpuMs(pid) ?? NaN) - (before[i] ?? NaN)) / acked);
+      rows.push({ name: `  CPU ms per message: nodes / this client`, raw: null, value: `${perNode.map((x) => x.toFixed(3)).join(' ')} / ${((me.user + me.system) / 1000 / acked).toFixed(3)}` });
+    };
     for (const inflight of [64, 1024]) {
       progress(`official client, ${inflight} in flight`);
-      add(`send, official client, ${inflight} in flight`, await sendFor(p, 'BenchTopic', body, inflight, seconds), 'msg/s');
-      add(`  sends that failed after the client's retries`, lastFailures, '');
+      await cpuRow(async () => {
+        const r = await sendFor(p, 'BenchTopic', body, inflight, seconds);
+        add(`send, official client, ${inflight} in flight`, r, 'msg/s');
+        add(`  sends that failed after the client's retries`, lastFailures, '');
+        return r;
+      });
     }
     progress('batched SendMessage');
-    add('send, batched requests (64 per request, 16 in flight)', await batchedFor(endpoints[0]!, body, seconds), 'msg/s');
+    await cpuRow(async () => {
+      const r = await batchedFor(endpoints[0]!, body, seconds);
+      add('send, batched requests (64 per request, 16 in flight)', r, 'msg/s');
+      return r;
+    });
     for (const rate of [1_000, 5_000]) {
       progress(`fixed rate ${rate}/s`);
       const r = await fixedRate(p, body, rate, seconds);

@@ -9,4 +9,4 @@ export * from './errors.ts';
 export * as nodeConstants from './constants.ts';
 
 export { LocalGroup, freePorts, delay, type LocalGroupOptions, type NodeHandle } from './local-group.ts';
-export { peakRssMiB } from './process-stats.ts';
+export { cpuMs, peakRssMiB } from './process-stats.ts';

@@ -12,6 +12,7 @@
 import { Code, type v2 } from '@ledgermq/protocol';
 import { assert } from '../assert.ts';
 import { ackEntriesMax, forwardSendBytesMax, sendBatchMessagesMax } from '../constants.ts';
+import { TurnBatches } from '../turn-batches.ts';
 
 interface Status {
   readonly code: number;
@@ -52,8 +53,7 @@ interface Pending<Req, Item, Entry> {
 }
 
 export class CallCoalescer<Req, Item, Entry extends { status?: Status | null }> {
-  private readonly open = new Map<string, Pending<Req, Item, Entry>>();
-  private flushScheduled = false;
+  private readonly batches = new TurnBatches<Pending<Req, Item, Entry>>((p) => this.flushOne(p));
 
   constructor(
     private readonly spec: CoalesceSpec<Req, Item, Entry>,
@@ -72,33 +72,14 @@ export class CallCoalescer<Req, Item, Entry extends { status?: Status | null }> 
     assert(this.accepts(request), `a request of ${items.length} items cannot be merged`);
     const bytes = items.reduce((n, it) => n + this.spec.bytes(it), 0);
     const key = `${target}\u0000${headers[this.namespaceHeader] ?? ''}\u0000${this.spec.key(request)}`;
-    let p = this.open.get(key);
-    if (p !== undefined && (p.items.length + items.length > this.spec.itemsMax || p.bytes + bytes > this.spec.bytesMax)) {
-      this.open.delete(key);
-      this.flushOne(p);
-      p = undefined;
-    }
-    if (p === undefined) {
-      p = { target, first: request, headers, items: [], callers: [], bytes: 0 };
-      this.open.set(key, p);
-    }
+    const p = this.batches.take(
+      key,
+      (open) => open.items.length + items.length <= this.spec.itemsMax && open.bytes + bytes <= this.spec.bytesMax,
+      () => ({ target, first: request, headers, items: [], callers: [], bytes: 0 }),
+    );
     p.items.push(...items);
     p.bytes += bytes;
-    const pending = p;
-    const answer = new Promise<Answer<Entry>>((resolve, reject) => pending.callers.push({ count: items.length, resolve, reject }));
-    this.scheduleFlush();
-    return answer;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    setImmediate(() => {
-      this.flushScheduled = false;
-      const all = [...this.open.values()];
-      this.open.clear();
-      for (const p of all) this.flushOne(p);
-    });
+    return new Promise<Answer<Entry>>((resolve, reject) => p.callers.push({ count: items.length, resolve, reject }));
   }
 
   private flushOne(p: Pending<Req, Item, Entry>): void {

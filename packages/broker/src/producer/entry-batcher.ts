@@ -9,6 +9,7 @@
 import type { MessageInput } from '@ledgermq/store';
 import { assert } from '../assert.ts';
 import { entryMessagesMax, entryMessageBytesMax } from '../constants.ts';
+import { TurnBatches } from '../turn-batches.ts';
 
 export interface BatchTarget {
   readonly topic: string;
@@ -34,8 +35,7 @@ interface OpenBatch<R> {
 }
 
 export class EntryBatcher<R> {
-  private readonly open = new Map<string, OpenBatch<R>>();
-  private flushScheduled = false;
+  private readonly batches = new TurnBatches<OpenBatch<R>>((b) => this.propose(b));
 
   constructor(private readonly proposeBatch: ProposeBatch<R>) {}
 
@@ -43,36 +43,14 @@ export class EntryBatcher<R> {
   add(target: BatchTarget, m: MessageInput, bytes: number): Promise<R> {
     assert(Number.isInteger(bytes) && bytes >= 0, `message bytes ${bytes}`);
     const key = target.queueId === null ? `${target.topic}\u0000*` : `${target.topic}\u0000${target.queueId}`;
-    let b = this.open.get(key);
-    // A full batch is sent on its way now; the message starts the next one.
-    if (b !== undefined && (b.messages.length >= entryMessagesMax || b.bytes + bytes > entryMessageBytesMax)) {
-      this.open.delete(key);
-      this.propose(b);
-      b = undefined;
-    }
-    if (b === undefined) {
-      b = { target, messages: [], waiters: [], bytes: 0 };
-      this.open.set(key, b);
-    }
+    const b = this.batches.take(
+      key,
+      (open) => open.messages.length < entryMessagesMax && open.bytes + bytes <= entryMessageBytesMax,
+      () => ({ target, messages: [], waiters: [], bytes: 0 }),
+    );
     b.messages.push(m);
     b.bytes += bytes;
-    const open = b;
-    const p = new Promise<R>((resolve, reject) => open.waiters.push({ resolve, reject }));
-    this.scheduleFlush();
-    return p;
-  }
-
-  private scheduleFlush(): void {
-    if (this.flushScheduled) return;
-    this.flushScheduled = true;
-    // setImmediate, not a microtask: every request that arrived in this turn (the gRPC frames
-    // already read) joins before the batch leaves.
-    setImmediate(() => {
-      this.flushScheduled = false;
-      const batches = [...this.open.values()];
-      this.open.clear();
-      for (const b of batches) this.propose(b);
-    });
+    return new Promise<R>((resolve, reject) => b.waiters.push({ resolve, reject }));
   }
 
   private propose(b: OpenBatch<R>): void {

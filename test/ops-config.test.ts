@@ -23,6 +23,8 @@ describe('broker.conf', () => {
     expect(c.node.groupId).toBe('broker-a');
     expect(c.node.selfId).toBe('n1');
     expect(parse('').clusterName).toBe('DefaultCluster');
+    expect(parse('').routeLeaderEntries).toBe(4);
+    expect(parse('routeLeaderEntries=1\n').routeLeaderEntries).toBe(1);
   });
 
   it('warns about unknown keys and about RocketMQ keys that Raft replaces, and keeps going', () => {
@@ -43,6 +45,7 @@ describe('broker.conf', () => {
     ['flushDiskType=ASYNC_FLUSH', /flushDiskType=ASYNC_FLUSH is not supported/],
     ['namesrvAddr=localhost', /namesrvAddr: "localhost" is not host:port/],
     ['accessKey=ak', /accessKey and secretKey go together/],
+    ['routeLeaderEntries=0', /routeLeaderEntries must be an integer in 1\.\.16, got "0"/],
   ])('refuses %s naming the key', (line, message) => {
     expect(() => parse(`${line}\n`)).toThrow(ConfigError);
     expect(() => parse(`${line}\n`)).toThrow(message);

@@ -160,7 +160,7 @@ export class BrokerNode {
       store: port, send, receive, routes,
       self: { brokerName: cfg.brokerName, host: cfg.advertisedHost, port: cfg.advertisedPort },
       get maxBodyBytes() { return live.maxMessageBytes; }, get timerDelayMsMax() { return live.timerDelayMsMax; }, delayLevelsMs: cfg.delayLevelsMs,
-      get autoCreateTopic() { return live.autoCreateTopic; }, get defaultQueueNums() { return live.defaultTopicQueueNums; }, clients, maxAttemptsOf, fifoOf, nowMs, transactions, topicForWrite: topicFor, arrivals,
+      get autoCreateTopic() { return live.autoCreateTopic; }, get defaultQueueNums() { return live.defaultTopicQueueNums; }, routeLeaderEntries: cfg.routeLeaderEntries, clients, maxAttemptsOf, fifoOf, nowMs, transactions, topicForWrite: topicFor, arrivals,
       commitOffset: async (group, topic, queueId, offset) => {
         await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
       },

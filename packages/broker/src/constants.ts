@@ -10,6 +10,8 @@ export const registerIntervalMsDefault = 30_000;
 export const namesrvCallTimeoutMs = 3_000;
 
 export const defaultTopicQueueNums = 8;
+/** Route entries of a group's leader (routeLeaderEntries): 4 of 6 sends reach a 3-node group's leader directly. */
+export const routeLeaderEntriesDefault = 4;
 export const messageBodyBytesMax = 4 * 1024 * 1024;
 /** The gRPC server accepts a 4 MiB body plus its envelope (properties, headers). */
 export const grpcMessageBytesMax = messageBodyBytesMax + 1024 * 1024;

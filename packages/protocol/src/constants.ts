@@ -16,6 +16,8 @@ export const messageBodyBytesMax = 4 * MiB;
 export const v2GrpcMessageBytesMax = messageBodyBytesMax + 1 * MiB;
 /** The queue id the official Node.js client selects (it compares queue ids with broker id 0). */
 export const v2RouteQueueId = 0;
+/** The most route entries one group's leader may get (RouteToV2Options.leaderEntries). */
+export const leaderEntriesMax = 16;
 /** Broker id of a group's master in RocketMQ routes. */
 export const masterBrokerId = 0;
 

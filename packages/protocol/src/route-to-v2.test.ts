@@ -50,6 +50,23 @@ describe('routeToV2MessageQueues', () => {
     expect(mqs[3]!.broker!.endpoints!.scheme).toBe(AddressScheme.DOMAIN_NAME);
   });
 
+  it('repeats each leader leaderEntries times; retry candidates (distinct names from any start) still reach every node', () => {
+    const mqs = routeToV2MessageQueues(route, { leaderEntries: 3 });
+    const names = mqs.map((mq) => mq.broker!.name);
+    expect(names).toEqual(['broker-a@n0', 'broker-a@n0', 'broker-a@n0', 'broker-a@n1', 'broker-a@n2', 'broker-b@n0']);
+    // The client takes up to 3 candidates of distinct broker names, walking round robin from its index.
+    for (let start = 0; start < names.length; start++) {
+      const seen: string[] = [];
+      for (let i = 0; i < names.length && seen.length < 3; i++) {
+        const n = names[(start + i) % names.length]!;
+        if (!seen.includes(n)) seen.push(n);
+      }
+      expect(new Set(seen).size).toBe(3);
+    }
+    expect(() => routeToV2MessageQueues(route, { leaderEntries: 0 })).toThrow(/leaderEntries/);
+    expect(() => routeToV2MessageQueues(route, { leaderEntries: 1.5 })).toThrow(/leaderEntries/);
+  });
+
   it("can carry the route's broker ids (leader 0, followers their own)", () => {
     expect(routeToV2MessageQueues(route, { brokerIds: 'route' }).map((mq) => mq.broker!.id)).toEqual([0, 2, 3, 1]);
   });

@@ -3,6 +3,7 @@
 //  - one entry per live node of every group, each with queue id 0: the Node.js client only
 //    uses queue 0, and spreading entries over every node lets it ride through a failover by
 //    avoiding the node that failed (every node accepts the call and forwards to the leader);
+//    the leader's entry may be repeated (leaderEntries) so that most sends skip the forward;
 //  - one address per entry (a multi-address endpoint is a gRPC target the client cannot dial);
 //  - the broker's real queue is chosen by the server, not by the client's queue id;
 //  - accept_message_types lists what the topic accepts (with validate_message_type the client
@@ -15,7 +16,7 @@
 //    name back (it picks the queue itself).
 
 import { isIPv4, isIPv6 } from 'node:net';
-import { permBits, v2RouteQueueId } from './constants.ts';
+import { leaderEntriesMax, permBits, v2RouteQueueId } from './constants.ts';
 import type { BrokerGroupRoute, TopicMessageType, TopicRoute } from './namesrv-types.ts';
 import { AddressScheme, MessageType, Permission } from './v2-codes.ts';
 import type { MessageQueue } from './v2-types.ts';
@@ -30,6 +31,13 @@ export interface RouteToV2Options {
   readonly brokerIds?: 'zero' | 'route';
   /** 'per-node' (default): `<brokerName>@<nodeId>` on each entry. 'group': the group's name. */
   readonly brokerNames?: 'per-node' | 'group';
+  /**
+   * How many entries the leader of each group gets (default 1). The client spreads sends
+   * round robin over the entries, so with k leader entries k/(k + followers) of them reach the
+   * leader directly instead of through a follower's forward (two processes' work per call).
+   * Its retry candidates still come from distinct broker names, so a failover is unchanged.
+   */
+  readonly leaderEntries?: number;
 }
 
 /** RocketMQ permission bits -> v2 Permission. */
@@ -73,12 +81,15 @@ export function routeToV2MessageQueues(route: TopicRoute, options: RouteToV2Opti
   const namespace = options.namespace ?? '';
   const brokerIds = options.brokerIds ?? 'zero';
   const perNode = (options.brokerNames ?? 'per-node') === 'per-node';
+  const leaderEntries = options.leaderEntries ?? 1;
+  if (!(Number.isInteger(leaderEntries) && leaderEntries >= 1 && leaderEntries <= leaderEntriesMax)) throw new RangeError(`leaderEntries must be an integer in 1..${leaderEntriesMax}, got ${leaderEntries}`);
   const out: MessageQueue[] = [];
   for (const group of route.groups) {
     const permission = groupPermission(group);
     const accept = messageTypesToV2(group.queues.messageTypes);
     for (const node of group.nodes) {
-      out.push({
+      const copies = node.role === 'LEADER' ? leaderEntries : 1;
+      for (let c = 0; c < copies; c++) out.push({
         topic: { resource_namespace: namespace, name: route.topic },
         id: v2RouteQueueId,
         permission,

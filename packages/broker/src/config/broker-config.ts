@@ -3,12 +3,14 @@
 // the broker's own keys are read here. Unknown keys are warned about, never ignored silently.
 
 import { readFileSync } from 'node:fs';
+import { protocolLimits } from '@ledgermq/protocol';
 import { ConfigError, configFromProperties, parseProperties, testModeEnv, type NodeConfig } from '@ledgermq/raft-node';
 import {
   defaultTopicQueueNums,
   messageBodyBytesMax,
   metricsPortBase,
   registerIntervalMsDefault,
+  routeLeaderEntriesDefault,
   timerDelayMsMax,
   transactionCheckIntervalMsDefault,
   transactionCheckMaxDefault,
@@ -34,6 +36,13 @@ export interface BrokerConfig {
   readonly registerIntervalMs: number;
   readonly autoCreateTopic: boolean;
   readonly defaultTopicQueueNums: number;
+  /**
+   * `routeLeaderEntries` (a LedgerMQ key): how many of a group's entries in a v2 route name its
+   * leader, each follower having one. The official client spreads sends round robin over them,
+   * and a send that reaches a follower costs a forward; failover is unaffected (the client's
+   * retries go to distinct nodes).
+   */
+  readonly routeLeaderEntries: number;
   readonly maxMessageBytes: number;
   readonly transactionTimeoutMs: number;
   readonly transactionCheckIntervalMs: number;
@@ -59,7 +68,7 @@ const brokerKeys = new Set([
   'brokerClusterName', 'brokerName', 'brokerId', 'brokerIP1', 'listenHost', 'listenPort', 'namesrvAddr',
   'registerNameServerPeriod', 'autoCreateTopicEnable', 'defaultTopicQueueNums', 'maxMessageSize',
   'transactionTimeout', 'transactionCheckInterval', 'transactionCheckMax', 'timerMaxDelaySec',
-  'metricsPromExporterPort', 'flushDiskType', 'brokerRole', 'accessKey', 'secretKey', 'testClockOffsetFile', 'advertisedListenPort', 'messageDelayLevel',
+  'metricsPromExporterPort', 'flushDiskType', 'brokerRole', 'accessKey', 'secretKey', 'testClockOffsetFile', 'advertisedListenPort', 'messageDelayLevel', 'routeLeaderEntries',
 ]);
 
 export function brokerConfigFromProperties(props: Map<string, string>, warn: (msg: string) => void = () => {}): BrokerConfig {
@@ -87,6 +96,7 @@ export function brokerConfigFromProperties(props: Map<string, string>, warn: (ms
     registerIntervalMs: int(props, 'registerNameServerPeriod', registerIntervalMsDefault, 100, 600_000),
     autoCreateTopic: bool(props, 'autoCreateTopicEnable', true),
     defaultTopicQueueNums: int(props, 'defaultTopicQueueNums', defaultTopicQueueNums, 1, 1024),
+    routeLeaderEntries: int(props, 'routeLeaderEntries', routeLeaderEntriesDefault, 1, protocolLimits.leaderEntriesMax),
     maxMessageBytes: int(props, 'maxMessageSize', messageBodyBytesMax, 1, messageBodyBytesMax),
     transactionTimeoutMs: int(props, 'transactionTimeout', transactionTimeoutMsDefault, 1, 86_400_000),
     transactionCheckIntervalMs: int(props, 'transactionCheckInterval', transactionCheckIntervalMsDefault, 1, 86_400_000),

@@ -31,6 +31,8 @@ export interface HandlerDeps {
   readonly delayLevelsMs: readonly number[];
   readonly autoCreateTopic: boolean;
   readonly defaultQueueNums: number;
+  /** Route entries each group's leader gets (`routeLeaderEntries`; see routeToV2MessageQueues). */
+  readonly routeLeaderEntries: number;
   readonly maxAttemptsOf: (group: string) => number;
   readonly fifoOf: (group: string) => boolean;
   readonly nowMs: () => number;
@@ -78,7 +80,7 @@ async function queryRoute(d: HandlerDeps, req: v2.QueryRouteRequest, ctx: CallCo
   const topic = req.topic?.name ?? '';
   checkTopicName(topic, false);
   const route = await d.routes.queryRoute(topic);
-  if (route !== null && route.groups.length > 0) return { status: ok(), message_queues: routeToV2MessageQueues(route, { namespace: ctx.namespace }) };
+  if (route !== null && route.groups.length > 0) return { status: ok(), message_queues: routeToV2MessageQueues(route, { namespace: ctx.namespace, leaderEntries: d.routeLeaderEntries }) };
   // Not listed by any NameServer (yet): answer for this group when the topic is here, or would
   // be created by the first send.
   const local = d.store.topic(topic);
@@ -92,7 +94,7 @@ async function queryRoute(d: HandlerDeps, req: v2.QueryRouteRequest, ctx: CallCo
       nodes: nodes.length > 0 ? nodes : [{ nodeId: '', brokerId: 0, role: 'LEADER', raftTerm: 0, v2Endpoint: { host: d.self.host, port: d.self.port }, adminAddress: '', ageMs: 0 }],
     }],
   };
-  return { status: ok(), message_queues: routeToV2MessageQueues(self, { namespace: ctx.namespace }) };
+  return { status: ok(), message_queues: routeToV2MessageQueues(self, { namespace: ctx.namespace, leaderEntries: d.routeLeaderEntries }) };
 }
 
 

@@ -4,8 +4,12 @@ import { runSimulation, type SimReport } from './simulator.ts';
 
 /** Seeds of the normal (no planted bug) simulation that CI runs on every `npm test`. */
 const seedsPerNodeCount = 500;
-/** Wall-clock budget for them (the test fails rather than hang if the machine is far slower). */
-const budgetMs = 100_000;
+/**
+ * Vitest's limit for them. The loop is bounded by its count (every run by its steps), so it
+ * cannot hang; no wall-clock assertion inside it, which a loaded machine failed (946 of 1,000
+ * seeds in 100 s with the load at 10 on 2 cores).
+ */
+const seedsTimeoutMs = 900_000;
 
 describe('deterministic simulation', () => {
   it('replays a seed exactly', () => {
@@ -42,7 +46,6 @@ describe('deterministic simulation', () => {
         const r = runSimulation({ seed, nodes });
         done++;
         if (!r.ok) failures.push(r);
-        expect(performance.now() - started, `time budget exhausted after ${done} seeds`).toBeLessThan(budgetMs);
       }
     }
     const secs = (performance.now() - started) / 1000;
@@ -50,5 +53,5 @@ describe('deterministic simulation', () => {
     const summary = failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`).join('\n');
     expect(done).toBe(2 * seedsPerNodeCount);
     expect(failures, summary).toHaveLength(0);
-  });
+  }, seedsTimeoutMs);
 });

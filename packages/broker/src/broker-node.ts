@@ -113,7 +113,7 @@ export class BrokerNode {
     });
     const raft = node;
     const propose = (body: Uint8Array) => raft.propose(body);
-    const term = () => raft.status().term;
+    const term = () => raft.term();
     const storeHost = `${cfg.advertisedHost}:${cfg.listenPort}`;
     const topicFor = (t: string) => topicForWrite(cfg, store, propose, t);
     const send = new SendService({

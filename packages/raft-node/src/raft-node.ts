@@ -133,9 +133,14 @@ export class RaftNode {
 
   /** The leader as this node sees it, or null during an election. */
   leader(): LeaderInfo | null {
-    const st = this.raft.status();
-    if (st.leader === null || !this.peerBook.has(st.leader)) return null;
-    return { id: st.leader, term: st.term, peerAddress: this.peerBook.address(st.leader), self: st.leader === this.cfg.selfId };
+    const leader = this.raft.currentLeader();
+    if (leader === null || !this.peerBook.has(leader)) return null;
+    return { id: leader, term: this.raft.currentTerm(), peerAddress: this.peerBook.address(leader), self: leader === this.cfg.selfId };
+  }
+
+  /** The current Raft term (cheap: callers on a per-message path use it). */
+  term(): number {
+    return this.raft.currentTerm();
   }
 
   /**
@@ -144,7 +149,7 @@ export class RaftNode {
    */
   readyForReads(): boolean {
     const readIndex = this.raft.readIndex();
-    return readIndex !== null && this.raft.status().applied >= readIndex;
+    return readIndex !== null && this.raft.appliedIndex() >= readIndex;
   }
 
   /** Peer endpoints of the other members (for node-to-node services on the peer port). */
@@ -330,7 +335,7 @@ export class RaftNode {
    * entry answers "dropped"). Bounded: entries wait here at most until they commit or time out.
    */
   private answerAppliedEarly(): void {
-    const commit = this.raft.status().commit;
+    const commit = this.raft.commitIndex();
     let done = 0;
     for (const e of this.appliedEarly) {
       if (e.index > commit) break;
@@ -385,7 +390,7 @@ export class RaftNode {
     }
     // What was applied since the last checkpoint (the state machine's appliedIndex() may be the
     // durable checkpoint's index, which only moves once a checkpoint lands).
-    const applied = this.raft.status().applied;
+    const applied = this.raft.appliedIndex();
     if (applied !== this.lastCheckpointApplied) {
       this.sm.checkpoint();
       this.lastCheckpointApplied = applied;
@@ -438,8 +443,8 @@ export class RaftNode {
   }
 
   private observeLeader(): void {
+    if (this.raft.currentLeader() === this.leaderSince.leader && this.raft.currentTerm() === this.leaderSince.term) return;
     const st = this.raft.status();
-    if (st.leader === this.leaderSince.leader && st.term === this.leaderSince.term) return;
     if (st.leader !== null) {
       this.electionsObserved += 1;
       this.lastElectionMs = Date.now();

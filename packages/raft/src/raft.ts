@@ -258,6 +258,27 @@ export class Raft {
     assert(this.applied <= this.applying, `applied ${this.applied} beyond what was handed out (${this.applying})`);
   }
 
+  // Cheap reads of single fields, for callers on a hot path (status() builds a whole report).
+  currentTerm(): number {
+    return this.term;
+  }
+
+  currentRole(): RaftRole {
+    return this.role;
+  }
+
+  currentLeader(): NodeId | null {
+    return this.leader;
+  }
+
+  commitIndex(): number {
+    return this.commit;
+  }
+
+  appliedIndex(): number {
+    return this.applied;
+  }
+
   status(): RaftStatus {
     const progress: Record<NodeId, { match: number; next: number; inflight: number; snapshotting: boolean }> = {};
     for (const [id, pr] of this.progress) {

@@ -169,7 +169,18 @@ export class ReceiveService {
     const blocked = new Set<string>();
     const end = Math.min(bounds.max, q.committed + popWindowMax);
     for (let from = q.committed; from < end && out.length < req.batchSize; ) {
-      const msgs = this.deps.store.read(req.topic, queueId, from, Math.min(readChunkMessages, end - from));
+      let count = Math.min(readChunkMessages, end - from);
+      if (!req.fifo) {
+        // Reading decodes every message: skip what is in flight or acked (bounded by the pop
+        // window), then read only the run of deliverable offsets the batch still needs. A FIFO
+        // scan must read in-flight messages too: their message groups block later ones.
+        while (from < end && !q.isReady(from, now)) from++;
+        if (from >= end) break;
+        const want = Math.min(count, end - from, req.batchSize - out.length);
+        count = 1;
+        while (count < want && q.isReady(from + count, now)) count++;
+      }
+      const msgs = this.deps.store.read(req.topic, queueId, from, count);
       if (msgs.length === 0) break;
       for (const m of msgs) {
         if (out.length >= req.batchSize) break;

@@ -1,16 +1,21 @@
 import { describe, expect, it } from 'vitest';
-import { Code, type v2 } from '@ledgermq/protocol';
-import { ackSpec, CallCoalescer, sendSpec } from './call-coalescer.ts';
+import { Code, messagingServiceDefinition, type v2 } from '@ledgermq/protocol';
+import { ackSpec, CallCoalescer } from './call-coalescer.ts';
+import { rawSendSpec as sendSpec, sendRecords } from './raw-send.ts';
 
 const nsHeader = 'x-mq-namespace';
 const msg = (id: string) => ({ topic: { name: 'T', resource_namespace: '' }, body: Buffer.from(id), system_properties: { message_id: id } }) as unknown as v2.Message;
-const req = (...ids: string[]): v2.SendMessageRequest => ({ messages: ids.map(msg) }) as v2.SendMessageRequest;
+const codec = messagingServiceDefinition().SendMessage!;
+/** A SendMessageRequest as the client's bytes (a follower forwards them undecoded). */
+const req = (...ids: string[]): Buffer => codec.requestSerialize({ messages: ids.map(msg) });
+const decode = (b: Buffer) => codec.requestDeserialize(b) as v2.SendMessageRequest;
 const ok = (id: string) => ({ status: { code: Code.OK, message: 'OK' }, message_id: id, transaction_id: '', offset: '0' });
 
 function recorder(answer: (ids: string[]) => v2.SendMessageResponse = (ids) => ({ status: { code: Code.OK, message: 'OK' }, entries: ids.map(ok) }) as v2.SendMessageResponse) {
   const forwards: { target: string; ids: string[]; ns: string }[] = [];
   const c = new CallCoalescer(sendSpec, async (target, r, headers) => {
-    const ids = (r.messages ?? []).map((m) => m.system_properties!.message_id);
+    // The merged bytes decode as one request holding every caller's messages, in order.
+    const ids = (decode(r).messages ?? []).map((m) => m.system_properties!.message_id);
     forwards.push({ target, ids, ns: headers[nsHeader] ?? '' });
     return answer(ids);
   }, nsHeader);
@@ -52,6 +57,16 @@ describe('CallCoalescer', () => {
     }, nsHeader);
     const settled = await Promise.allSettled([failing.send('L', req('a'), {}), failing.send('L', req('b'), {})]);
     expect(settled.map((s) => s.status)).toEqual(['rejected', 'rejected']);
+  });
+
+  it('reads the message records of raw requests, refuses broken framing, and leaves other fields to a decode', () => {
+    expect(sendRecords(req('a', 'b', 'c'))).toHaveLength(3);
+    expect(sendRecords(Buffer.alloc(0))).toEqual([]);
+    const whole = req('a');
+    expect(() => sendRecords(whole.subarray(0, whole.length - 1))).toThrow(/runs past the end/);
+    expect(() => sendRecords(Buffer.from([0x0a, 0xff]))).toThrow(/broken length prefix/);
+    expect(sendRecords(Buffer.from([0x10, 0x01]))).toBeNull(); // field 2: not a plain messages-only request
+    expect(sendSpec.items(Buffer.concat([req('a'), req('b')])).length).toBe(2);
   });
 
   it('merges acks of one group and topic only, and splits the per-entry statuses back', async () => {

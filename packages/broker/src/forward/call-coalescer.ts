@@ -11,7 +11,7 @@
 
 import { Code, type v2 } from '@ledgermq/protocol';
 import { assert } from '../assert.ts';
-import { ackEntriesMax, forwardSendBytesMax, sendBatchMessagesMax } from '../constants.ts';
+import { ackEntriesMax, forwardSendBytesMax } from '../constants.ts';
 import { TurnBatches } from '../turn-batches.ts';
 
 interface Status {
@@ -106,16 +106,6 @@ function split<Req, Item, Entry extends { status?: Status | null }>(p: Pending<R
     c.resolve({ status: (failed ?? mine[0]!).status ?? res.status, entries: mine });
   }
 }
-
-/** SendMessage: messages of any topic merge (the leader batches them per topic itself). */
-export const sendSpec: CoalesceSpec<v2.SendMessageRequest, v2.Message, v2.SendResultEntry> = {
-  items: (r) => r.messages ?? [],
-  key: () => '',
-  build: (_first, messages) => ({ messages }) as v2.SendMessageRequest,
-  bytes: (m) => m.body?.length ?? 0,
-  itemsMax: sendBatchMessagesMax,
-  bytesMax: forwardSendBytesMax,
-};
 
 /** AckMessage: acks of one group and topic merge. */
 export const ackSpec: CoalesceSpec<v2.AckMessageRequest, v2.AckMessageEntry, v2.AckMessageResponse['entries'][number]> = {

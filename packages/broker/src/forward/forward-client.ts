@@ -66,7 +66,8 @@ export class ForwardClient {
     const def = messagingServiceDefinition()[method];
     assert(def !== undefined, `unknown v2 method ${method}`);
     if (this.inflight >= forwardInflightMax) throw new ForwardBusyError(forwardInflightMax);
-    const body: ForwardRequest = { method, request: def.requestSerialize(request), headers, from: this.selfId };
+    // A follower's SendMessage is already bytes (raw-send.ts).
+    const body: ForwardRequest = { method, request: Buffer.isBuffer(request) ? request : def.requestSerialize(request), headers, from: this.selfId };
     const md = new Metadata();
     md.set(forwardGroupHeader, this.groupId);
     const deadline = Date.now() + forwardTimeoutMs + longPollMsOf(request);

@@ -8,7 +8,8 @@ import { Code, messagingServiceDefinition, v2Headers, v2ServerChannelOptions, ty
 import type { Logger } from 'pino';
 import { BrokerError, ForwardFailedError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
-import { ackSpec, CallCoalescer, sendSpec } from '../forward/call-coalescer.ts';
+import { ackSpec, CallCoalescer } from '../forward/call-coalescer.ts';
+import { decodeSendRequest, rawSendSpec, sendRecords } from '../forward/raw-send.ts';
 import { authenticate, type Credentials } from './auth.ts';
 import { contextFromHeaders, mqHeaders, type CallContext } from './call-context.ts';
 import { qualifyRequest, unqualifyResponse } from './namespace.ts';
@@ -38,8 +39,9 @@ export interface LeaderLocator {
 export class V2Server {
   private server: Server | null = null;
   /** The sends (acks) of one turn go to the leader as one forwarded call (call-coalescer.ts). */
-  private readonly sends = new CallCoalescer(sendSpec, (target, req, headers) => this.forward.call(target, 'SendMessage', req, headers), v2Headers.namespace);
   private readonly acks = new CallCoalescer(ackSpec, (target, req, headers) => this.forward.call(target, 'AckMessage', req, headers), v2Headers.namespace);
+  /** SendMessage arrives as bytes (raw-send.ts): a follower merges and forwards them undecoded. */
+  private readonly rawSends = new CallCoalescer(rawSendSpec, (target, req, headers) => this.forward.call(target, 'SendMessage', req, headers), v2Headers.namespace);
 
   constructor(
     private readonly handlers: V2Handlers,
@@ -52,7 +54,7 @@ export class V2Server {
 
   async listen(host: string, port: number): Promise<number> {
     const server = new Server(v2ServerChannelOptions);
-    server.addService(messagingServiceDefinition(), this.implementation());
+    server.addService(rawSendDefinition(), this.implementation());
     this.server = server;
     return new Promise((resolve, reject) => {
       server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
@@ -84,7 +86,7 @@ export class V2Server {
       if (ctx.forwardedFrom === null) authenticate(ctx.headers, this.credentials);
       if (!leaderMethods.has(method)) return await runInNamespace(handler, request, ctx);
       const target = await this.awaitLeader();
-      if (target === 'self') return await runInNamespace(handler, request, ctx);
+      if (target === 'self') return await runInNamespace(handler, decodedHere(method, request), ctx);
       // A forwarded call is never forwarded again: leadership moved meanwhile, the client retries.
       if (target === null || ctx.forwardedFrom !== null) throw new NoLeaderError();
       try {
@@ -96,7 +98,7 @@ export class V2Server {
         // at-least-once.
         if (!(err instanceof ForwardFailedError) || !err.leaderUnreachable) throw err;
         const next = await this.awaitLeader(target);
-        if (next === 'self') return await runInNamespace(handler, request, ctx);
+        if (next === 'self') return await runInNamespace(handler, decodedHere(method, request), ctx);
         if (next === null || next === target) throw err;
         return await this.forwardTo(next, method, request, ctx);
       }
@@ -110,7 +112,11 @@ export class V2Server {
   private forwardTo(target: string, method: string, request: unknown, ctx: CallContext): Promise<unknown> {
     // Requests a coalescer cannot merge (empty, or too many items) go as they are: the leader
     // answers them with the right error.
-    if (method === 'SendMessage' && this.sends.accepts(request as v2.SendMessageRequest)) return this.sends.send(target, request as v2.SendMessageRequest, ctx.headers);
+    // SendMessage stays bytes here: merged with the turn's other sends when it holds only
+    // messages (1..max of them), else forwarded alone, as the client sent it.
+    if (method === 'SendMessage' && Buffer.isBuffer(request) && sendRecords(request) !== null && this.rawSends.accepts(request)) {
+      return this.rawSends.send(target, request, ctx.headers);
+    }
     if (method === 'AckMessage' && this.acks.accepts(request as v2.AckMessageRequest)) return this.acks.send(target, request as v2.AckMessageRequest, ctx.headers);
     return streamingMethods.has(method)
       ? this.forward.stream(target, method, request, ctx.headers)
@@ -166,6 +172,19 @@ export class V2Server {
     }
     return impl;
   }
+}
+
+/** The v2 service with SendMessage left undecoded by gRPC (raw-send.ts); the rest as loaded. */
+function rawSendDefinition(): ReturnType<typeof messagingServiceDefinition> {
+  const def = messagingServiceDefinition();
+  const send = def.SendMessage;
+  if (send === undefined) throw new Error('the v2 service has no SendMessage');
+  return { ...def, SendMessage: { ...send, requestDeserialize: (bytes: Buffer) => bytes } };
+}
+
+/** A request as the handler on this node takes it: SendMessage's bytes decoded. */
+function decodedHere(method: string, request: unknown): unknown {
+  return method === 'SendMessage' && Buffer.isBuffer(request) ? decodeSendRequest(request) : request;
 }
 
 /** Runs a handler on stored names (NS%T) and answers in the client's names (see namespace.ts). */

@@ -15,6 +15,11 @@ import { assert } from '../assert.ts';
 
 export const namespaceSeparator = '%';
 const resourceKeys = new Set(['topic', 'group', 'topics']);
+/**
+ * Fields no resource is ever under: a Message's properties and body. Not walking them keeps a
+ * SendMessage of 64 messages from visiting every property object (2 % of a leader's CPU).
+ */
+const resourceFreeKeys = new Set(['system_properties', 'user_properties', 'body']);
 /** v2 messages are shallow; a deeper walk means a cycle or a foreign object. */
 const walkDepthMax = 16;
 
@@ -84,6 +89,6 @@ function walk(v: unknown, depth: number, onResource: (r: ResourceLike) => void):
     if (resourceKeys.has(k)) {
       for (const r of Array.isArray(child) ? child : [child]) if (isResource(r)) onResource(r);
     }
-    if (typeof child === 'object' && child !== null && !ArrayBuffer.isView(child)) walk(child, depth + 1, onResource);
+    if (typeof child === 'object' && child !== null && !ArrayBuffer.isView(child) && !resourceFreeKeys.has(k)) walk(child, depth + 1, onResource);
   }
 }

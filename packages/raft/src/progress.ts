@@ -95,6 +95,20 @@ export class Progress {
   }
 
   /**
+   * The follower rejected an index it had acknowledged, with a log ending below it: it lost
+   * entries (an operator discarded its damaged log and it restarted empty, keeping term and
+   * vote). What it holds is unknown again, so nothing counts as matched and the probe starts
+   * at its hint. Lowering match is always safe: commit never moves back, and it only counts
+   * the follower in fewer quorums.
+   */
+  lostEntries(probeHint: number): void {
+    assert(Number.isSafeInteger(probeHint) && probeHint >= 0 && probeHint < this.match, `lost entries: hint ${probeHint}, match ${this.match}`);
+    this.reset(ProgressState.Probe);
+    this.match = 0;
+    this.next = probeHint + 1;
+  }
+
+  /**
    * The follower rejected an Append whose previous index was `rejected`; `probeHint` is the highest
    * index that may still match. Returns false for a stale rejection.
    */

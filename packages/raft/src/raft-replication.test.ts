@@ -103,6 +103,25 @@ describe('replication', () => {
     expect(c.raft('a').status().commit).toBe(52);
   });
 
+  it('a follower that lost the entries it acknowledged (a repaired log) is probed from its real end and caught up', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.stabilize();
+    for (let i = 0; i < 20; i++) c.raft('a').propose(text(`e${i}`));
+    c.stabilize();
+    const before = c.raft('a').status();
+    expect(c.raft('a').status().progress.c?.match).toBe(before.lastIndex);
+    c.repair('c');
+    expect(c.log('c')).toEqual([]);
+    c.raft('a').propose(text('after the repair'));
+    c.stabilize();
+    // The leader had c at match = lastIndex; c's rejections below that must reset it, not be
+    // dropped as stale (which left c empty forever, probing one index under the old match).
+    expect(c.log('c')).toEqual(c.log('a'));
+    expect(c.raft('a').status().progress.c?.match).toBe(c.raft('a').status().lastIndex);
+    expect(c.raft('c').status()).toMatchObject({ term: before.term, commit: c.raft('a').status().commit });
+  });
+
   it('pipelines at most inflightBatchesMax unacknowledged Appends per follower', () => {
     const c = new TestCluster(['a', 'b', 'c']);
     c.campaign('a');

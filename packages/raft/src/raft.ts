@@ -694,6 +694,13 @@ export class Raft {
     let hint = m.rejectHint;
     // Skip every entry of the follower's conflicting term in one round trip.
     if (m.logTerm > 0) hint = this.log.findConflictByTerm(m.rejectHint, m.logTerm);
+    if (m.index <= pr.match && hint < pr.match) {
+      // It no longer holds what it acknowledged (a repaired log): probe it from its real end.
+      // Dropping this as a stale rejection left it probed just above the old match forever.
+      pr.lostEntries(hint);
+      this.sendAppends(m.from);
+      return;
+    }
     if (!pr.maybeDecrTo(m.index, hint)) {
       // Stale for the probe, yet it says the follower is alive and lags (a heartbeat below a
       // compacted prefix is rejected like this). Like an ack without progress, it unblocks the

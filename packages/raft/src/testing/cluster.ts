@@ -228,6 +228,18 @@ export class TestCluster {
     this.queue = this.queue.filter((m) => m.to !== id);
   }
 
+  /**
+   * The operator's repair of a damaged log: the node restarts with an empty log and state
+   * machine but keeps its hard state (term and vote, so it never votes twice in a term).
+   */
+  repair(id: NodeId): void {
+    const old = this.node(id);
+    const n: SimNode = { ...old, storage: new MemoryStorage(), applied: [], conf: null, durableIndex: 0 };
+    n.raft = this.makeRaft(n, this.initialVoters);
+    this.nodes.set(id, n);
+    this.queue = this.queue.filter((m) => m.to !== id);
+  }
+
   leaders(): NodeId[] {
     return [...this.nodes.values()].filter((n) => n.raft.status().role === 'leader').map((n) => n.id);
   }

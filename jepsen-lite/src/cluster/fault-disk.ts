@@ -1,16 +1,24 @@
 // Disk faults on real nodes.
 //
-// power-loss: the cluster runs with testVolatileWrites, so a node's log holds every write since
-// its last fsync in process memory; kill -9 then loses exactly those writes, as a power cut
-// loses the page cache. Half the time (seeded) the harness then tears the last write: it
-// appends a strict prefix of a plausible next record to the newest segment, which recovery
-// must cut. What the broker acknowledged was fsynced on a quorum, so none of it may be lost.
+// power-loss: the cluster runs with testVolatileWrites, so a node's log and its store's
+// ConsumeQueue files hold every write since their last fsync in process memory; kill -9 then
+// loses exactly those writes, as a power cut loses the page cache: the log's unsynced tail, and
+// every ConsumeQueue record written after the store's last checkpoint (the store reopens at
+// that checkpoint and replays the log). Half the time (seeded) the harness then tears the last
+// writes: it appends a strict prefix of a plausible next record to the newest segment, and of a
+// few plausible next records to one queue's newest ConsumeQueue file, which recovery must cut.
+// LevelDB (index, metadata, checkpoint record) still keeps its unsynced writes through the kill:
+// it cannot be intercepted, and the store syncs every write its recovery reads (see the header
+// of packages/store/src/store-state-machine.ts). What the broker acknowledged was fsynced on a
+// quorum, so none of it may be lost.
 //
 // corrupt-minority: stop one follower, flip bits in the committed start of its oldest segment,
 // start it: it must report itself disabled and never lead. Heal is the operator's repair:
 // stop it, discard its log and store (keep the hard state: term and vote), start it, and it
 // must catch up from the leader.
 
+import path from 'node:path';
+import { tearQueueTail } from '@ledgermq/store';
 import { powerLossTearProbability } from './constants.ts';
 import { FaultInjectionError } from './errors.ts';
 import type { AppliedFault, FaultContext } from './fault-types.ts';
@@ -22,10 +30,13 @@ export async function applyPowerLoss({ c, rnd, leaderOrAny }: FaultContext): Pro
   const target = rnd.next() < 0.5 ? await leaderOrAny() : rnd.pick(nodes);
   const tear = rnd.next() < powerLossTearProbability;
   await c.kill(target);
-  let detail = `power loss of ${target} (kill -9: unfsynced log writes lost)`;
+  let detail = `power loss of ${target} (kill -9: unfsynced log and ConsumeQueue writes lost)`;
   if (tear) {
     const torn = c.tearLogTail(target, () => rnd.next());
     detail += torn === null ? '; nothing to tear' : `; torn last write: ${torn.keptBytes} of ${torn.recordBytes} bytes of a record for index ${torn.index} at ${torn.pos} in ${torn.segment}`;
+    // The node is stopped (tearLogTail checked); its store sits beside its log (broker-node.ts).
+    const tornQueue = tearQueueTail({ storeDir: path.join(path.dirname(c.raftDir(target)), 'store'), random: () => rnd.next() });
+    detail += tornQueue === null ? '; no ConsumeQueue to tear' : `; torn ConsumeQueue write: ${tornQueue.keptBytes} of ${tornQueue.writeBytes} bytes at ${tornQueue.pos} in ${tornQueue.file}`;
   }
   let restarted: Promise<string | null> = Promise.resolve(null);
   return {

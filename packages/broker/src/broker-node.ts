@@ -5,6 +5,7 @@
 import path from 'node:path';
 import { type TopicConfig as NamesrvTopic, type NodeRoute, type TopicRoute } from '@ledgermq/protocol';
 import { NamesrvPool, NamesrvRegistrar, TopicNotFoundError as NamesrvTopicNotFound } from '@ledgermq/namesrv';
+import { RealFileSystem, VolatileFileSystem } from '@ledgermq/ledger';
 import { AdminServer, openNodeLedger, RaftNode } from '@ledgermq/raft-node';
 import { CommandKind, decodeCommand, decodeMessageBatch, encodeCommand, MessageType, StoreStateMachine, topicConfig, type TopicConfig } from '@ledgermq/store';
 import type { Logger } from 'pino';
@@ -83,7 +84,9 @@ export class BrokerNode {
     cfg = live.config;
     const clients = new ClientRegistry({ nowMs: Date.now });
     const ledger = openNodeLedger(cfg.node, log);
-    const store = await StoreStateMachine.open({ dir: path.join(cfg.node.dataDir, 'store'), log: ledger });
+    // Test only (power-loss): the ConsumeQueue files lose unfsynced writes on a kill, like the log.
+    const storeFs = cfg.node.volatileWritesForTests === true ? { fs: new VolatileFileSystem(new RealFileSystem()) } : {};
+    const store = await StoreStateMachine.open({ dir: path.join(cfg.node.dataDir, 'store'), log: ledger, ...storeFs });
     const port = storePort(store);
     const metrics = operationsMetrics(cfg, store);
     const arrivals = new Arrivals();

@@ -3,7 +3,7 @@
 import { crc32c } from '@node-rs/crc32';
 import { smallFileBytesMax } from './constants.ts';
 import type { FileSystem } from './fs/file-system.ts';
-import { readWholeFile, writeFileAtomic } from './fs/file-system.ts';
+import { readWholeFile, writeFileAtomic, writeWholeFile } from './fs/file-system.ts';
 
 export function encodeCheckedJson(value: unknown): Buffer {
   const json = Buffer.from(JSON.stringify(value), 'utf8');
@@ -23,6 +23,16 @@ export function readCheckedJson(fs: FileSystem, dir: string, name: string): unkn
   const json = buf.subarray(4);
   if (crc32c(json) !== buf.readUInt32LE(0)) throw new Error(`${path}: checksum mismatch`);
   return JSON.parse(json.toString('utf8'));
+}
+
+/**
+ * Replaces the file through a temp file and a rename, without any fsync: for files that only
+ * ever name durable state, so any version a crash leaves is safe (a torn one fails its CRC).
+ */
+export function replaceCheckedJsonUnsynced(fs: FileSystem, dir: string, name: string, value: unknown): void {
+  const tmp = `${dir}/${name}.tmp`;
+  writeWholeFile(fs, tmp, encodeCheckedJson(value));
+  fs.rename(tmp, `${dir}/${name}`);
 }
 
 export function writeCheckedJson(fs: FileSystem, dir: string, name: string, value: unknown): void {

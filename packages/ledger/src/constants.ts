@@ -32,6 +32,19 @@ export const indexCapacityInitialEntries = 1024;
 export const recoveryScanSegmentsMin = 2;
 /** Read window used when scanning segments at open and by verifyAll. */
 export const scanWindowBytes = 4 * 1024 * 1024;
+/**
+ * One-entry reads that miss the entry cache read this much of the segment ahead (queue reads
+ * touch every few entries): one syscall then serves the next entries of a queue. Below the
+ * size at which malloc maps fresh pages (and faults each one in) for every new window, large
+ * enough for several small entries of one queue among the other queues' entries.
+ */
+export const readWindowBytes = 64 * 1024;
+/**
+ * Only entries up to this size go through the window: for them a read's fixed cost outweighs
+ * copying the neighbours a queue skips. A larger entry is read alone (read-ahead would mostly
+ * copy other queues' entries).
+ */
+export const readAheadEntryBytesMax = 4 * 1024;
 /** A single append writes at most this much per write call (the rest goes in further calls). */
 export const writeChunkBytesMax = 8 * 1024 * 1024;
 

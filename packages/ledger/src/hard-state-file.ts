@@ -8,8 +8,8 @@
 
 import type { HardState } from '@ledgermq/raft';
 import { assert } from './assert.ts';
-import { encodeCheckedJson, readCheckedJson, writeCheckedJson } from './checked-json.ts';
-import { writeWholeFile, type FileSystem } from './fs/file-system.ts';
+import { readCheckedJson, replaceCheckedJsonUnsynced, writeCheckedJson } from './checked-json.ts';
+import type { FileSystem } from './fs/file-system.ts';
 
 export const hardStateFileName = 'hardstate';
 export const commitHintFileName = 'commit-hint';
@@ -37,9 +37,7 @@ export function saveHardStateFile(fs: FileSystem, dir: string, hs: HardState): v
 /** Replaces the commit-hint file without fsync (see the header comment). */
 export function saveCommitHintFile(fs: FileSystem, dir: string, commit: number): void {
   assert(Number.isSafeInteger(commit) && commit >= 0, `commit hint ${commit}`);
-  const tmp = `${dir}/${commitHintFileName}.tmp`;
-  writeWholeFile(fs, tmp, encodeCheckedJson({ commit }));
-  fs.rename(tmp, `${dir}/${commitHintFileName}`);
+  replaceCheckedJsonUnsynced(fs, dir, commitHintFileName, { commit });
 }
 
 /** The saved commit hint; 0 when it is missing or did not survive a crash whole. */

@@ -5,10 +5,12 @@ import { headerBytes } from './constants.ts';
 import { LedgerCorruptError } from './errors.ts';
 import { FaultFileSystem, seededRandom } from './fs/fault-file-system.ts';
 import type { Ledger } from './ledger.ts';
-import { CuttableFs, makeEntries, makeEntry, openTest, PowerCut, sameEntry } from './test-helpers.ts';
+import { CuttableFs, makeEntries, makeEntry, openCommitted, openTest, PowerCut, sameEntry } from './test-helpers.ts';
 
 const small = { segmentBytes: 8 * 1024 };
 const segPath = (start: number) => `/data/n1/segments/${String(start).padStart(20, '0')}`;
+/** Without the verified mark, a tail open re-checks whole trailing segments (the mark's own tests are in verified-mark.test.ts). */
+const dropMark = (fs: FaultFileSystem) => fs.unlink('/data/n1/verified');
 
 describe('crash recovery', () => {
   it('keeps exactly the durable prefix after losing unfsynced writes, with or without a torn last write', () => {
@@ -95,12 +97,10 @@ describe('crash recovery', () => {
 
   it('marks the log corrupt when a committed entry fails its checksum, and refuses writes', () => {
     const fs = new FaultFileSystem();
-    const l = openTest(fs, small);
-    l.append(makeEntries(1, 30, 1, 700));
-    l.sync();
-    l.saveHardState({ term: 1, vote: null, commit: 30 });
+    const l = openCommitted(fs, small, 30, 700);
     const loc = l.location(28);
     l.close();
+    dropMark(fs);
     fs.corrupt(segPath(Math.floor(loc.pos / 8192) * 8192), (loc.pos % 8192) + headerBytes + 5);
     const r = openTest(fs, small);
     expect(r.status()).toMatchObject({ corrupt: true });
@@ -135,6 +135,7 @@ describe('crash recovery', () => {
     l.sync();
     const loc = l.location(30);
     l.close();
+    dropMark(fs);
     fs.corrupt(segPath(Math.floor(loc.pos / 8192) * 8192), loc.pos % 8192);
     expect(openTest(fs, small).status().corrupt).toBe(true);
   });

@@ -29,11 +29,13 @@ import { checkOrCreateMeta } from './meta-file.ts';
 import { recoverLog } from './recovery.ts';
 import type { RetentionOptions } from './retention.ts';
 import { retainableSegments } from './retention.ts';
+import { ReadWindow } from './read-window.ts';
 import { findSegment, readRun } from './segment-reader.ts';
 import { scanSegment } from './segment-scanner.ts';
 import { SegmentFile } from './segment-file.ts';
 import { loadSnapshotFile, saveSnapshotFile } from './snapshot-file.ts';
 import type { StoredSnapshot } from './snapshot-file.ts';
+import { markOf, removeVerifiedMark, saveVerifiedMark } from './verified-mark.ts';
 
 export interface LedgerOptions {
   readonly fs: FileSystem;
@@ -86,6 +88,7 @@ export class Ledger implements LogStorage {
   private readonly entryBytesMax: number;
   private readonly logger: LedgerLogger;
   private readonly cache: EntryCache;
+  private readonly window = new ReadWindow();
   private segments: SegmentFile[];
   private index: EntryIndex;
   private indexFile: IndexFile | null;
@@ -112,6 +115,8 @@ export class Ledger implements LogStorage {
   private readonly indexFsyncEveryRecords: number;
   /** Index records written since the index file's last fsync. */
   private indexUnsynced = 0;
+  /** Entry the verified mark on disk may name (unknown after open: assume the highest). */
+  private markedIndex = Infinity;
 
   static open(opts: LedgerOptions): Ledger {
     return new Ledger(opts);
@@ -207,6 +212,18 @@ export class Ledger implements LogStorage {
     return out;
   }
 
+  /**
+   * One entry, for readers that jump through the log (the store's queue reads): from the cache,
+   * else through a read-ahead window. `checked`: its CRCs were verified just now (read from
+   * disk), so the bytes are what was written; a cached entry is as it was appended.
+   */
+  readEntry(i: number): { readonly entry: Entry; readonly checked: boolean } {
+    this.checkOpen();
+    if (!this.index.has(i)) throw new EntryNotFoundError(`entry ${i} not held (log is [${this.index.firstIndex}, ${this.index.lastIndex()}])`);
+    if (this.cache.has(i)) return { entry: this.cache.get(i), checked: false };
+    return { entry: this.window.read(this.segments, this.index, i), checked: true };
+  }
+
   snapshot(): LedgerSnapshot | null {
     this.checkOpen();
     if (!this.snap) return null;
@@ -264,6 +281,7 @@ export class Ledger implements LogStorage {
       if (this.indexUnsynced >= this.indexFsyncEveryRecords) {
         this.indexFile!.fsync();
         this.indexUnsynced = 0;
+        this.saveMark();
       }
     });
     this.durable = Math.max(this.durable, target);
@@ -282,6 +300,13 @@ export class Ledger implements LogStorage {
   }
 
   // ---- positions ---------------------------------------------------------------------
+
+  /** location(i).pos without an object (searches probe many entries). */
+  positionOf(i: number): number {
+    this.checkOpen();
+    if (!this.index.has(i)) throw new EntryNotFoundError(`entry ${i} not held (log is [${this.index.firstIndex}, ${this.index.lastIndex()}])`);
+    return this.index.posOf(i);
+  }
 
   location(i: number): { pos: number; size: number; term: number } {
     this.checkOpen();
@@ -315,6 +340,8 @@ export class Ledger implements LogStorage {
     const endPos = this.snapshotEndPos(snap);
     this.io('snapshot install', () => {
       saveSnapshotFile(this.fs, this.dir, { snapshot: { meta: snap.meta, data: snap.data }, endPos, installed: true });
+      removeVerifiedMark(this.fs, this.dir);
+      this.markedIndex = s;
       for (const seg of this.segments) this.retire(seg);
       this.segments = [];
       this.fs.fsyncDir(this.segDir);
@@ -326,6 +353,7 @@ export class Ledger implements LogStorage {
     this.snap = { snapshot: { meta: snap.meta, data: snap.data }, endPos, installed: true };
     this.snapView = null;
     this.cache.clear();
+    this.window.clear();
     this.nextPos = endPos;
     this.durable = s;
     this.truncatedFloor = -Infinity;
@@ -355,6 +383,7 @@ export class Ledger implements LogStorage {
     if (drop > 0) this.index.dropFront(drop, newFirstPos);
     else this.index.firstPos = newFirstPos;
     this.cache.dropBelow(this.index.firstIndex);
+    this.window.clear();
     this.io('retention', () => {
       // The new index start is durable before any segment goes: recovery then removes leftovers.
       this.indexFile = IndexFile.rewrite(this.fs, this.dir, this.index, keepOnDisk, this.indexFile);
@@ -434,6 +463,7 @@ export class Ledger implements LogStorage {
       // Best effort: a fresh checkpoint shortens the next recovery scan.
       try {
         this.indexFile?.fsync();
+        this.saveMark();
       } catch (err) {
         this.logger.warn({ err: String(err) }, 'index fsync at close failed');
       }
@@ -562,6 +592,13 @@ export class Ledger implements LogStorage {
     assert(si < this.segments.length, `no segment for position ${pos}`);
     const kept = i - this.index.firstIndex;
     this.io('truncate', () => {
+      // The mark may name an entry about to be replaced: gone before the entry is. Not made
+      // durable: a mark a crash brings back names an (index, term) the new entries cannot have
+      // (they are of a later term), so recovery ignores it.
+      if (this.markedIndex >= i) {
+        removeVerifiedMark(this.fs, this.dir);
+        this.markedIndex = i - 1;
+      }
       // The index file may name the old entries as durable: cut it durably before overwriting them.
       if (this.indexFile!.countOnDisk > kept) {
         this.indexFile!.truncateRecords(kept);
@@ -573,6 +610,7 @@ export class Ledger implements LogStorage {
     this.dirty.add(this.segments[si]);
     this.index.truncate(kept);
     this.cache.truncateFrom(i);
+    this.window.clear();
     this.nextPos = pos;
     this.durable = Math.min(this.durable, i - 1);
     this.truncatedFloor = Math.min(this.truncatedFloor, i);
@@ -584,6 +622,14 @@ export class Ledger implements LogStorage {
     this.dirDirty = true;
     if (this.asyncSyncs > 0) this.closeLater.push(seg);
     else seg.close();
+  }
+
+  /** After an index fsync: what the index file names is fsynced, so recovery may skip re-checking it. */
+  private saveMark(): void {
+    const mark = markOf(this.index, this.indexFile!.countOnDisk);
+    if (mark === null) return;
+    saveVerifiedMark(this.fs, this.dir, mark);
+    this.markedIndex = mark.index;
   }
 
   private writeIndexRecords(upTo: number): void {
@@ -614,6 +660,7 @@ export class Ledger implements LogStorage {
         this.indexUnsynced = 0;
         await this.indexFile!.fsyncAsync();
         this.checkOpen();
+        this.saveMark();
       }
       this.durable = Math.max(this.durable, Math.min(bound, this.truncatedFloor - 1));
     } catch (err) {

@@ -1,7 +1,8 @@
 // Opening a log after a clean stop or a crash. The index file is the checkpoint: its records
 // were written only after the entries they name were fsynced, so everything they cover was
 // durable (and may have been acknowledged). Recovery re-verifies the last segments (at least
-// recoveryScanSegmentsMin, and every segment after the index's last record), then:
+// recoveryScanSegmentsMin, and every segment after the index's last record), or, when a
+// verified mark agrees with the index (verified-mark.ts), only the bytes after it; then:
 // - a bad record above both the checkpoint and the commit hint, with nothing valid right
 //   after it, is a torn tail from a crash: it and everything after it are cut off;
 // - a bad record at or below the checkpoint or the commit hint, or followed by a valid
@@ -17,6 +18,7 @@ import { firstEntryIndexOf, scanSegment, validEntryAt } from './segment-scanner.
 import type { ScanStop } from './segment-scanner.ts';
 import { parseSegmentName, SegmentFile } from './segment-file.ts';
 import type { StoredSnapshot } from './snapshot-file.ts';
+import { loadVerifiedMark } from './verified-mark.ts';
 
 export interface RecoveryInput {
   readonly fs: FileSystem;
@@ -113,9 +115,14 @@ function scanLog(input: RecoveryInput, segments: SegmentFile[], loaded: EntryInd
     if (fileCount > 0) return corrupt(input, segments, index, `the index names ${fileCount} entries but no segment exists`);
     return finish(input, segments, index, index.firstPos, rebuilt, fileCount);
   }
+  const mark = rebuilt ? null : loadVerifiedMark(input.fs, input.dir, index);
   const lastSeg = fileCount === 0 ? 0 : segments.findIndex((s) => s.contains(index.posOf(index.lastIndex())));
-  const scanFrom = Math.max(0, Math.min(segments.length - recoveryScanSegmentsMin, lastSeg));
-  const trusted = index.countBelow(segments[scanFrom].start);
+  // A mark past what its segment file holds (cut by hand) is no help: scan as without one.
+  const markSeg = mark === null ? -1 : segments.findIndex((s) => s.contains(index.posOf(mark.index)) && mark.endPos <= s.nextPos());
+  const scanFrom = markSeg >= 0 ? markSeg : Math.max(0, Math.min(segments.length - recoveryScanSegmentsMin, lastSeg));
+  // Entries up to the mark are trusted like those of older segments; the scan starts after them.
+  const scanPos = markSeg >= 0 ? mark!.endPos : segments[scanFrom].start;
+  const trusted = markSeg >= 0 ? mark!.index - index.firstIndex + 1 : index.countBelow(segments[scanFrom].start);
   const expected = saveRecords(index, trusted);
   index.truncate(trusted);
   const checkpoint = index.firstIndex + fileCount - 1;
@@ -128,7 +135,7 @@ function scanLog(input: RecoveryInput, segments: SegmentFile[], loaded: EntryInd
   let nextIndex = index.firstIndex + trusted;
   for (let si = scanFrom; si < segments.length; si++) {
     const seg = segments[si];
-    const r = scanSegment(seg, seg.start, nextIndex, visit);
+    const r = scanSegment(seg, si === scanFrom ? scanPos : seg.start, nextIndex, visit);
     nextIndex = r.nextIndex;
     if (mismatch && !rebuilt) return 'index-mismatch';
     const last = si === segments.length - 1;

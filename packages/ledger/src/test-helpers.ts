@@ -22,6 +22,15 @@ export function openTest(fs: FaultFileSystem, overrides: Partial<LedgerOptions> 
   return Ledger.open({ fs, dir: '/data/n1', groupId: 'g1', segmentBytes: 64 * 1024, ...overrides });
 }
 
+/** A log holding entries 1..count of term 1 (`size` bytes each), synced and all committed. */
+export function openCommitted(fs: FaultFileSystem, overrides: Partial<LedgerOptions>, count: number, size: number): Ledger {
+  const l = openTest(fs, overrides);
+  l.append(makeEntries(1, count, 1, size));
+  l.sync();
+  l.saveHardState({ term: 1, vote: null, commit: count });
+  return l;
+}
+
 export function sameEntry(a: Entry, b: Entry): boolean {
   return a.index === b.index && a.term === b.term && a.type === b.type && Buffer.from(a.data).equals(Buffer.from(b.data));
 }

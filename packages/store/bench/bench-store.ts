@@ -1,4 +1,7 @@
 // npm run bench:store [-- --messages N --batch M --queues Q --runs R --unflushed U --json FILE]
+// npm run bench:store -- --recovery-process [--messages N --batch M --keep]: kill -9 of real node
+//   processes holding N messages, to serving again (bench-recovery-process.ts; defaults 1,000,000
+//   messages, 16 per entry).
 //
 // One node, in process: a real Ledger with the entries pre-written (1 KiB bodies, a tag, one
 // key and a client id each: two LevelDB index entries per message), and a real StoreStateMachine.
@@ -25,14 +28,17 @@ import path from 'node:path';
 import { Ledger, RealFileSystem } from '@ledgermq/ledger';
 import { type Entry, EntryType } from '@ledgermq/raft';
 import { CommandKind, emptyProperties, encodeCommand, encodeMessageBatch, StoreStateMachine, topicConfig } from '@ledgermq/store';
+import { benchRecoveryProcess } from './bench-recovery-process.ts';
 
-interface Args { messages: number; batch: number; runs: number; json: string | null; queues: number; unflushed: number }
+interface Args { messages: number; batch: number; runs: number; json: string | null; queues: number; unflushed: number; recoveryProcess: boolean; keep: boolean }
 
 function parseArgs(argv: string[]): Args {
-  const a: Args = { messages: 1_000_000, batch: 1, runs: 3, json: null, queues: 8, unflushed: 200_000 };
+  const recoveryProcess = argv.includes('--recovery-process');
+  const a: Args = { messages: 1_000_000, batch: recoveryProcess ? 16 : 1, runs: 3, json: null, queues: 8, unflushed: 200_000, recoveryProcess, keep: argv.includes('--keep') };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
+    if (k === '--recovery-process' || k === '--keep') continue;
     if (k === '--messages') a.messages = Number(v);
     else if (k === '--batch') a.batch = Number(v);
     else if (k === '--runs') a.runs = Number(v);
@@ -46,7 +52,7 @@ function parseArgs(argv: string[]): Args {
     if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
   }
   if (a.batch > 1024) throw new Error('--batch is at most 1024 messages per entry');
-  if (!(a.unflushed >= 0 && a.unflushed < a.messages)) throw new Error('--unflushed must be in [0, messages)');
+  if (!a.recoveryProcess && !(a.unflushed >= 0 && a.unflushed < a.messages)) throw new Error('--unflushed must be in [0, messages)');
   return a;
 }
 
@@ -258,6 +264,7 @@ function stat(runs: RunResult[], f: (x: RunResult) => number, best: 'max' | 'min
 
 async function main(): Promise<void> {
   const a = parseArgs(process.argv.slice(2));
+  if (a.recoveryProcess) return benchRecoveryProcess(a);
   const root = mkdtempSync(path.join(tmpdir(), 'ledgermq-bench-store-'));
   try {
     const ledgerDir = path.join(root, 'ledger');

@@ -3,6 +3,7 @@
 
 import { isAscii, isUtf8 } from 'node:buffer';
 import { MalformedError } from './errors.ts';
+import type { StringMemo } from './string-memo.ts';
 
 const twoTo32 = 2 ** 32;
 const highMaxForSafe = 2 ** 21;
@@ -93,7 +94,21 @@ export class ByteReader {
 
   str(bytesMax: number, what: string): string {
     const start = this.strStart(bytesMax, what);
+    return this.decode(start, this.at - start, what);
+  }
+
+  /** str(), answered from `memo` when it holds these bytes (names that repeat message after message). */
+  memoStr(bytesMax: number, what: string, memo: StringMemo): string {
+    const start = this.strStart(bytesMax, what);
     const n = this.at - start;
+    const known = memo.find(this.buf, start, n);
+    if (known !== null) return known;
+    const s = this.decode(start, n, what);
+    memo.remember(this.buf, start, n, s);
+    return s;
+  }
+
+  private decode(start: number, n: number, what: string): string {
     // Most names, tags, keys and ids are ASCII: a latin1 slice of ASCII bytes is the same
     // string and much cheaper than a fatal UTF-8 decode.
     if (asciiAt(this.buf, start, n)) return this.buf.toString('latin1', start, start + n);

@@ -76,5 +76,8 @@ export const metaValueBytesMax = 256 * 1024;
 
 /** Tag hashes remembered (tags are few; a flood of distinct ones only costs re-hashing). */
 export const tagHashCacheMax = 4096;
+/** Strings remembered per repeating message field (topic, hosts, tags) and the longest remembered. */
+export const stringMemoSlots = 4;
+export const stringMemoBytesMax = 128;
 /** Store hosts whose offset-id prefix is remembered (a group has a handful of leaders). */
 export const hostPrefixesMax = 64;

@@ -1,11 +1,12 @@
-// Every ConsumeQueue of a store, keyed by topic and queue id, under `<storeDir>/consumequeue`.
+// Every ConsumeQueue of a store, keyed by topic and queue id, under `<storeDir>/consumequeue`,
+// on one FileSystem (store-fs.ts).
 
-import { existsSync, mkdirSync, readdirSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { assert } from './assert.ts';
 import { ConsumeQueue, type QueueState } from './consume-queue.ts';
 import type { CqRecord } from './cq-record.ts';
 import { DirtyFiles } from './dirty-files.ts';
+import { type FileSystem, removeTree } from './store-fs.ts';
 
 export type QueueKey = string;
 
@@ -21,25 +22,26 @@ export function parseQueueKey(key: QueueKey): { topic: string; queueId: number }
 
 export class ConsumeQueueSet {
   readonly rootDir: string;
-  readonly files = new DirtyFiles();
+  readonly files: DirtyFiles;
   private readonly queues = new Map<QueueKey, ConsumeQueue>();
 
-  private constructor(storeDir: string, private readonly recordsPerFile: number) {
+  private constructor(storeDir: string, private readonly recordsPerFile: number, readonly fs: FileSystem) {
     this.rootDir = path.join(storeDir, 'consumequeue');
-    mkdirSync(this.rootDir, { recursive: true });
+    this.files = new DirtyFiles(fs);
+    fs.mkdirp(this.rootDir);
   }
 
   /**
    * Opens the queues named by a checkpoint at their checkpointed states. Queue directories the
    * checkpoint does not know were created after it: they are deleted, and replay re-creates them.
    */
-  static recover(storeDir: string, recordsPerFile: number, states: ReadonlyMap<QueueKey, QueueState>): ConsumeQueueSet {
-    const set = new ConsumeQueueSet(storeDir, recordsPerFile);
-    for (const topic of readdirSync(set.rootDir)) {
+  static recover(storeDir: string, recordsPerFile: number, states: ReadonlyMap<QueueKey, QueueState>, fs: FileSystem): ConsumeQueueSet {
+    const set = new ConsumeQueueSet(storeDir, recordsPerFile, fs);
+    for (const topic of fs.readdir(set.rootDir)) {
       const topicDir = path.join(set.rootDir, topic);
-      for (const q of readdirSync(topicDir)) {
+      for (const q of fs.readdir(topicDir)) {
         if (!states.has(queueKey(topic, Number(q)))) {
-          rmSync(path.join(topicDir, q), { recursive: true, force: true });
+          removeTree(fs, path.join(topicDir, q));
           set.files.markDirDirty(topicDir);
         }
       }
@@ -52,10 +54,9 @@ export class ConsumeQueueSet {
   }
 
   /** An empty set (after wiping the directory), for a new store or a restore. */
-  static create(storeDir: string, recordsPerFile: number): ConsumeQueueSet {
-    const root = path.join(storeDir, 'consumequeue');
-    if (existsSync(root)) rmSync(root, { recursive: true, force: true });
-    const set = new ConsumeQueueSet(storeDir, recordsPerFile);
+  static create(storeDir: string, recordsPerFile: number, fs: FileSystem): ConsumeQueueSet {
+    removeTree(fs, path.join(storeDir, 'consumequeue'));
+    const set = new ConsumeQueueSet(storeDir, recordsPerFile, fs);
     set.files.markDirDirty(storeDir);
     return set;
   }

@@ -7,15 +7,19 @@
 // and reach the file with one plain write when the tail fills, reaches a file boundary, or a
 // checkpoint calls writeOut(). The state machine's checkpoint then fsyncs them (DirtyFiles)
 // before it records the queue's next offset, and open truncates back to that offset: records
-// lost with the tail in a crash are past the checkpoint, and replay re-creates them.
+// lost with the tail in a crash are past the checkpoint, and replay re-creates them. So are
+// records written out but not fsynced, and a torn partial record after them (a power loss):
+// open cuts every file back to the checkpoint whatever lies past it.
+//
+// Files are read and written through `files.fs` (store-fs.ts), the real file system by default.
 
-import { existsSync, ftruncateSync, fstatSync, mkdirSync, openSync, readdirSync, readSync, rmSync, unlinkSync, writeSync } from 'node:fs';
 import path from 'node:path';
 import { assert, assertUint } from './assert.ts';
 import { cqFileNameDigits, cqRecordBytes, cqTailRecordsMax, cqTailRecordsMin } from './constants.ts';
 import { type CqRecord, putCqRecord, readCqRecord, writeCqRecord } from './cq-record.ts';
 import type { DirtyFiles } from './dirty-files.ts';
 import { CorruptStoreError } from './errors.ts';
+import { type FileSystem, removeTree } from './store-fs.ts';
 
 export interface QueueState {
   /** Lowest readable queue offset (raised by retention, or the snapshot's start). */
@@ -43,6 +47,7 @@ export class ConsumeQueue {
   private readonly dir: string;
   private readonly perFile: number;
   private readonly files: DirtyFiles;
+  private readonly fs: FileSystem;
   private readonly fds = new Map<number, number>();
   private min: number;
   private next: number;
@@ -60,6 +65,7 @@ export class ConsumeQueue {
     this.dir = queueDir(opts.rootDir, opts.topic, opts.queueId);
     this.perFile = opts.recordsPerFile;
     this.files = opts.files;
+    this.fs = opts.files.fs;
     this.min = state.minOffset;
     this.next = state.nextOffset;
     this.tailStart = state.nextOffset;
@@ -68,7 +74,7 @@ export class ConsumeQueue {
   /** A queue with no records, starting at `startOffset` (0, or a snapshot's next offset). Wipes leftovers. */
   static create(opts: ConsumeQueueOptions, startOffset: number): ConsumeQueue {
     const q = new ConsumeQueue(opts, { minOffset: startOffset, nextOffset: startOffset });
-    rmSync(q.dir, { recursive: true, force: true });
+    removeTree(q.fs, q.dir);
     q.makeDir(opts.rootDir);
     return q;
   }
@@ -134,8 +140,8 @@ export class ConsumeQueue {
     const start = this.fileStart(this.tailStart);
     const bytes = count * cqRecordBytes;
     const fd = this.fd(start, true);
-    const written = writeSync(fd, this.tail!, 0, bytes, (this.tailStart - start) * cqRecordBytes);
-    if (written !== bytes) assert(false, `short write to consume queue ${this.topic}/${this.queueId}`);
+    // FileSystem.write writes every byte or throws.
+    this.fs.write(fd, this.tail!, 0, bytes, (this.tailStart - start) * cqRecordBytes);
     this.files.markDirty(fd);
     this.tailStart = this.next;
   }
@@ -163,7 +169,7 @@ export class ConsumeQueue {
       const start = this.fileStart(at);
       const n = Math.min(end, this.tailStart, start + this.perFile) - at;
       const bytes = n * cqRecordBytes;
-      const got = readSync(this.fd(start, false), out, (at - offset) * cqRecordBytes, bytes, (at - start) * cqRecordBytes);
+      const got = this.fs.read(this.fd(start, false), out, (at - offset) * cqRecordBytes, bytes, (at - start) * cqRecordBytes);
       if (got !== bytes) throw new CorruptStoreError(`consume queue ${this.topic}/${this.queueId} is short at offset ${at}`);
       at += n;
     }
@@ -212,7 +218,7 @@ export class ConsumeQueue {
   /** Closes the queue and deletes its files (topic deleted, snapshot restore). */
   destroy(): void {
     this.close();
-    rmSync(this.dir, { recursive: true, force: true });
+    removeTree(this.fs, this.dir);
     this.files.markDirDirty(path.dirname(this.dir));
   }
 
@@ -235,12 +241,15 @@ export class ConsumeQueue {
     if (!starts.includes(keepTo)) return;
     const fd = this.fd(keepTo, false);
     const want = (this.next - keepTo) * cqRecordBytes;
-    const have = fstatSync(fd).size;
+    // Past the checkpoint a file may hold anything a crash left: whole records, a torn partial
+    // one, or less than was written (a power loss keeps only what was fsynced). Only `want`
+    // bytes are the checkpoint's, and those were fsynced before it was recorded.
+    const have = this.fs.size(fd);
     if (have < want && this.min < this.next) {
       throw new CorruptStoreError(`consume queue ${this.topic}/${this.queueId} has ${have} bytes in file ${keepTo}, checkpoint needs ${want}`);
     }
     if (have > want) {
-      ftruncateSync(fd, want);
+      this.fs.truncate(fd, want);
       this.files.markDirty(fd);
     }
   }
@@ -258,9 +267,9 @@ export class ConsumeQueue {
   }
 
   private fileStarts(): number[] {
-    if (!existsSync(this.dir)) return [];
+    if (!this.fs.exists(this.dir)) return [];
     const out: number[] = [];
-    for (const name of readdirSync(this.dir)) {
+    for (const name of this.fs.readdir(this.dir)) {
       if (!/^\d+$/.test(name)) continue;
       const start = Number(name);
       if (start % this.perFile !== 0) throw new CorruptStoreError(`consume queue file ${path.join(this.dir, name)} does not start at a multiple of ${this.perFile}`);
@@ -277,9 +286,10 @@ export class ConsumeQueue {
     let fd = this.fds.get(start);
     if (fd !== undefined) return fd;
     const file = this.filePath(start);
-    const exists = existsSync(file);
+    const exists = this.fs.exists(file);
     if (!exists && !create) throw new CorruptStoreError(`consume queue file ${file} is missing`);
-    fd = openSync(file, exists ? 'r+' : 'w+');
+    // 'rw' even to read: the same descriptor takes the writes of a later writeOut.
+    fd = this.fs.open(file, 'rw');
     if (!exists) this.files.markDirDirty(this.dir);
     this.fds.set(start, fd);
     return fd;
@@ -291,13 +301,13 @@ export class ConsumeQueue {
       this.files.close(fd);
       this.fds.delete(start);
     }
-    unlinkSync(this.filePath(start));
+    this.fs.unlink(this.filePath(start));
     this.files.markDirDirty(this.dir);
   }
 
   private makeDir(rootDir: string): void {
-    if (existsSync(this.dir)) return;
-    mkdirSync(this.dir, { recursive: true });
+    if (this.fs.exists(this.dir)) return;
+    this.fs.mkdirp(this.dir);
     this.files.markDirDirty(this.dir);
     this.files.markDirDirty(path.dirname(this.dir));
     this.files.markDirDirty(rootDir);

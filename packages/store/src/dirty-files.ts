@@ -1,10 +1,14 @@
 // Tracks file descriptors written since their last fsync, so a checkpoint fsyncs exactly what
 // it covers. Closing an fd while an fsync may still use it is deferred: the number could be
 // reused by another open and the fsync would then cover the wrong file.
+//
+// Files go through the store's FileSystem (store-fs.ts); directories are fsynced with node:fs,
+// off the event loop (see store-fs.ts for why that is the same directory).
 
 import { closeSync, fsync, openSync } from 'node:fs';
+import { type FileSystem, realStoreFs } from './store-fs.ts';
 
-function fsyncFd(fd: number): Promise<void> {
+function fsyncDirFd(fd: number): Promise<void> {
   return new Promise((resolve, reject) => fsync(fd, (err) => (err ? reject(err) : resolve())));
 }
 
@@ -13,6 +17,8 @@ export class DirtyFiles {
   private readonly dirtyDirs = new Set<string>();
   private syncing = 0;
   private closeLater: number[] = [];
+
+  constructor(readonly fs: FileSystem = realStoreFs()) {}
 
   markDirty(fd: number): void {
     this.dirty.add(fd);
@@ -26,7 +32,7 @@ export class DirtyFiles {
   close(fd: number): void {
     this.dirty.delete(fd);
     if (this.syncing > 0) this.closeLater.push(fd);
-    else closeSync(fd);
+    else this.fs.close(fd);
   }
 
   /** Fsyncs every fd and directory dirtied before the call. A failure is final (no retry). */
@@ -37,14 +43,24 @@ export class DirtyFiles {
     this.dirtyDirs.clear();
     this.syncing += 1;
     try {
-      await Promise.all(fds.map(fsyncFd));
+      await Promise.all(fds.map((fd) => this.fsyncFile(fd)));
       for (const d of dirs) await syncDir(d);
     } finally {
       this.syncing -= 1;
       if (this.syncing === 0) {
-        for (const fd of this.closeLater) closeSync(fd);
+        for (const fd of this.closeLater) this.fs.close(fd);
         this.closeLater = [];
       }
+    }
+  }
+
+  private fsyncFile(fd: number): Promise<void> {
+    if (this.fs.fsyncAsync) return this.fs.fsyncAsync(fd);
+    try {
+      this.fs.fsync(fd);
+      return Promise.resolve();
+    } catch (err) {
+      return Promise.reject(err);
     }
   }
 }
@@ -59,7 +75,7 @@ async function syncDir(dir: string): Promise<void> {
     throw err;
   }
   try {
-    await fsyncFd(fd);
+    await fsyncDirFd(fd);
   } finally {
     closeSync(fd);
   }

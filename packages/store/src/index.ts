@@ -17,6 +17,7 @@ export { MessageIndex, type IndexHit } from './message-index.ts';
 export { encodeOffsetMessageId, decodeOffsetMessageId, type OffsetMessageId } from './message-id.ts';
 
 export { ConsumeQueue, type QueueState } from './consume-queue.ts';
+export { tearQueueTail, type TornQueueTail, type TearQueueOptions } from './torn-queue-tail.ts';
 export { type CqRecord, tagHash } from './cq-record.ts';
 export { parseTagFilter, type TagFilter } from './tag-filter.ts';
 export { isValidTopic, isValidGroup, isValidQueueId } from './names.ts';

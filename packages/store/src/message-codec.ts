@@ -8,12 +8,13 @@ import { ByteWriter } from './byte-writer.ts';
 import { CommandKind } from './command-kind.ts';
 import {
   batchMessagesMax, bodyBytesMax, commandVersion, entryBodyBytesMax, keysCountMax, propertiesBytesMax,
-  stringBytesMax, userPropertiesCountMax,
+  stringBytesMax, stringMemoBytesMax, stringMemoSlots, userPropertiesCountMax,
 } from './constants.ts';
 import { InvalidArgumentError } from './errors.ts';
 import type { MessageBatch, MessageInput, MessageProperties, StoredMessage } from './message.ts';
 import { TransactionState } from './message.ts';
 import { checkQueueId, checkTopic, isValidQueueId, isValidTopic } from './names.ts';
+import { StringMemo } from './string-memo.ts';
 
 const what = 'message batch';
 
@@ -133,20 +134,25 @@ export function decodeBatchHeader(body: Uint8Array): BatchHeader {
 
 /** The last topic name that passed isValidTopic (entries of one topic follow each other). */
 let lastValidTopic = '';
+/** Fields that repeat from message to message: decoded once per distinct value (string-memo.ts). */
+const topics = new StringMemo(stringMemoSlots, stringMemoBytesMax);
+const storeHosts = new StringMemo(stringMemoSlots, stringMemoBytesMax);
+const bornHosts = new StringMemo(stringMemoSlots, stringMemoBytesMax);
+const tagStrings = new StringMemo(stringMemoSlots, stringMemoBytesMax);
 
 function readBatchHeader(r: ByteReader): BatchHeader {
   const kind = r.u8();
   if (kind !== CommandKind.MessageBatch) r.fail(`kind ${kind} is not a message batch`);
   const version = r.u8();
   if (version !== commandVersion) r.fail(`unsupported version ${version}`);
-  const topic = r.str(stringBytesMax, 'topic');
+  const topic = r.memoStr(stringBytesMax, 'topic', topics);
   if (topic !== lastValidTopic) {
     if (!isValidTopic(topic)) r.fail(`invalid topic ${JSON.stringify(topic)}`);
     lastValidTopic = topic;
   }
   const queueId = r.u16();
   if (!isValidQueueId(queueId)) r.fail(`queue id ${queueId} out of range`);
-  const storeHost = r.str(stringBytesMax, 'store host');
+  const storeHost = r.memoStr(stringBytesMax, 'store host', storeHosts);
   const storeTimestampMs = r.u64();
   const count = r.u16();
   if (count < 1 || count > batchMessagesMax) r.fail(`count ${count} outside [1, ${batchMessagesMax}]`);
@@ -181,7 +187,8 @@ export interface ScannedRecord {
  * The apply-time decode: validates the batch exactly like decodeMessageBatch (framing, every
  * length, every property, the user-property order) except the body CRC, and builds only what
  * apply keeps. The body bytes are covered by the log entry's checksum on their way here, and
- * their CRC is checked again on every read that hands a body out.
+ * checked again on every read that hands a body out: by the record's CRC, or by the entry's
+ * when the log has just read it from disk (MessageReader).
  */
 export function scanMessageBatch(body: Uint8Array): { readonly header: BatchHeader; readonly records: ScannedRecord[] } {
   const r = new ByteReader(body, what);
@@ -236,12 +243,15 @@ export function decodeMessageAt(body: Uint8Array, recordOffsetBytes: number): St
  * there (a ConsumeQueue record says so). Every length is still bounded, so a wrong offset
  * raises MalformedError (or decodes a record that fails its CRC), never reads out of bounds.
  */
-export function decodeRecordAt(body: Uint8Array, h: BatchHeader, at: number): StoredMessage {
-  return readRecord(new ByteReader(body, what), at, body.length, h);
+export function decodeRecordAt(body: Uint8Array, h: BatchHeader, at: number, checkBodyCrc = true): StoredMessage {
+  return readRecord(new ByteReader(body, what), at, body.length, h, checkBodyCrc);
 }
 
-/** Reads the record at `at` (within [at, end)); leaves `r` anywhere. */
-function readRecord(r: ByteReader, at: number, end: number, h: BatchHeader): StoredMessage {
+/**
+ * Reads the record at `at` (within [at, end)); leaves `r` anywhere. `checkBodyCrc` false: the
+ * caller has just verified a checksum covering the whole record (the log entry's, read from disk).
+ */
+function readRecord(r: ByteReader, at: number, end: number, h: BatchHeader, checkBodyCrc = true): StoredMessage {
   r.reset(at, end);
   const recordBytes = r.bounded(recordFixedBytes, end - at, 'record bytes');
   const recordEnd = at + recordBytes;
@@ -250,11 +260,11 @@ function readRecord(r: ByteReader, at: number, end: number, h: BatchHeader): Sto
   const sysFlag = r.u32();
   const reconsumeTimes = r.u32();
   const bornTimestampMs = r.u64();
-  const bornHost = r.str(stringBytesMax, 'born host');
+  const bornHost = r.memoStr(stringBytesMax, 'born host', bornHosts);
   const properties = readRecordProperties(r, recordEnd);
   const bodyCrc32c = r.u32();
   const payload = readRecordBody(r);
-  if (crc32c(payload) !== bodyCrc32c) r.fail('body CRC32C mismatch');
+  if (checkBodyCrc && crc32c(payload) !== bodyCrc32c) r.fail('body CRC32C mismatch');
   return {
     topic: h.topic, queueId: h.queueId, storeHost: h.storeHost, storeTimestampMs: h.storeTimestampMs,
     flag, sysFlag, reconsumeTimes, bornHost, bornTimestampMs, properties, body: payload, bodyCrc32c,
@@ -300,7 +310,7 @@ function readProperties(r: ByteReader, scan = false): MessageProperties {
   if ((has & ~hasAll) !== 0) r.fail(`unknown property flags ${has}`);
   const transactionState = r.u8();
   if (transactionState > TransactionState.Rollback) r.fail(`bad transaction state ${transactionState}`);
-  const tags = (has & Has.tags) !== 0 ? r.str(stringBytesMax, 'tags') : null;
+  const tags = (has & Has.tags) !== 0 ? r.memoStr(stringBytesMax, 'tags', tagStrings) : null;
   const uniqKey = (has & Has.uniqKey) !== 0 ? r.str(stringBytesMax, 'uniq key') : null;
   if (scan) {
     if ((has & Has.messageGroup) !== 0) r.skipStr(stringBytesMax, 'message group');

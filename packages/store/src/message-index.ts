@@ -231,25 +231,29 @@ export class MessageIndex {
     this.flushing = layer;
     this.pending = new Layer();
     const b = this.scratch;
+    // The values always start the scratch buffer, so one view serves every message (the batch
+    // copies what it is given); the `u` value's view changes only with the topic's length.
+    const kValue = b.subarray(0, hitValueBytes);
+    let uValue = kValue;
     for (let s = 0; s < layer.size; s++) {
       const topic = layer.topics[s];
       const pos = layer.physicalOffset(s);
       // The value first (once per message): the `k` entries use its first hitValueBytes.
       let at = layer.writeValue(b, 0, s);
-      const kValueEnd = at;
+      assert(at === hitValueBytes, 'index value of unexpected size');
       at = putString(b, at, topic, 1);
-      const uValueEnd = at;
+      if (uValue.length !== at) uValue = b.subarray(0, at);
       const uniq = layer.uniqs[s];
       if (uniq !== null) {
-        const end = putPos(b, putString(b, uniqTag.copy(b, at) + at, uniq, 2), pos);
-        sink.put(b.subarray(at, end), b.subarray(0, uValueEnd));
+        const end = putPos(b, putString(b, putTag(b, at, uniqTag), uniq, 2), pos);
+        sink.put(b.subarray(at, end), uValue);
       }
       const keys = layer.keyLists[s];
       for (let k = 0; k < keys.length; k++) {
         if (keys.indexOf(keys[k]) !== k) continue;
-        let end = putString(b, keyTag.copy(b, at) + at, topic, 1);
+        let end = putString(b, putTag(b, at, keyTag), topic, 1);
         end = putPos(b, putString(b, end, keys[k], 2), pos);
-        sink.put(b.subarray(at, end), b.subarray(0, kValueEnd));
+        sink.put(b.subarray(at, end), kValue);
       }
     }
   }
@@ -307,12 +311,31 @@ function lengthPrefixed(s: string, lengthBytes: 1 | 2): Buffer {
   return b;
 }
 
+/** Below this length a char loop beats Buffer.write (a native call) for ASCII strings. */
+const asciiLoopCharsMax = 64;
+
 function putString(b: Buffer, at: number, s: string, lengthBytes: 1 | 2): number {
-  const n = b.write(s, at + lengthBytes, 'utf8');
+  const start = at + lengthBytes;
+  let n = s.length;
+  // Checkpoints write three or four strings per message: most are short ASCII ids and keys.
+  if (n <= asciiLoopCharsMax) {
+    let k = 0;
+    for (; k < n; k++) {
+      const c = s.charCodeAt(k);
+      if (c > 0x7f) break;
+      b[start + k] = c;
+    }
+    if (k < n) n = b.write(s, start, 'utf8');
+  } else n = b.write(s, start, 'utf8');
   assert(n < (lengthBytes === 1 ? 0x100 : 0x10000), `index string of ${n} bytes does not fit its length field`);
   if (lengthBytes === 1) b[at] = n;
   else b.writeUInt16BE(n, at);
   return at + lengthBytes + n;
+}
+
+function putTag(b: Buffer, at: number, tag: Buffer): number {
+  for (let k = 0; k < tagBytes; k++) b[at + k] = tag[k];
+  return at + tagBytes;
 }
 
 function putPos(b: Buffer, at: number, pos: number): number {

@@ -5,7 +5,9 @@
 //
 // Finding the entry of a physical offset: a search over entry positions that starts from the
 // entry found last (the next record of a queue is usually a few entries further), then one
-// `entries()` call, which the log serves from its cache of recent entries or with one read.
+// `readEntry()` call, which the log serves from its cache of recent entries or from a
+// read-ahead window (one read for the next entries of the queue). An entry the log has just
+// checked against its CRC (which covers every record byte) is not checked again per message.
 
 import type { Entry } from '@ledgermq/raft';
 import { EntryType } from '@ledgermq/raft';
@@ -23,8 +25,10 @@ import { hashMayMatch, tagMatches, type TagFilter } from './tag-filter.ts';
 /** What the store needs from the log. A Ledger satisfies it. */
 export interface StoreLog {
   location(index: number): { readonly pos: number; readonly size: number };
-  /** Entries [lo, hi), at least one, at most about bytesMax. */
-  entries(lo: number, hi: number, bytesMax: number): Entry[];
+  /** location(index).pos, without an object. */
+  positionOf(index: number): number;
+  /** One entry; `checked` when its CRCs were verified on this read (from disk). */
+  readEntry(index: number): { readonly entry: Entry; readonly checked: boolean };
   firstIndex(): number;
   lastIndex(): number;
 }
@@ -75,8 +79,6 @@ export interface ReadOptions {
 /** ConsumeQueue records scanned per read at most (a selective tag filter must not scan forever). */
 const scanRecordsMax = 4096;
 const chunkRecords = 256;
-/** One entry is fetched at a time; its size is bounded by the ledger's entry limit. */
-const entryFetchBytes = 1;
 
 interface CachedEntry {
   readonly index: number;
@@ -86,6 +88,8 @@ interface CachedEntry {
   readonly end: number;
   readonly data: Uint8Array;
   readonly header: BatchHeader;
+  /** The log verified the entry's CRC on this read: record bodies need no second check. */
+  readonly checked: boolean;
 }
 
 export class MessageReader {
@@ -203,7 +207,7 @@ export class MessageReader {
     if (e === null || e === undefined) return e;
     const at = physicalOffset - e.bodyPos;
     if (at < e.header.recordsOffsetBytes) return undefined;
-    if (trusted) return decodeRecordAt(e.data, e.header, at);
+    if (trusted) return decodeRecordAt(e.data, e.header, at, !e.checked);
     try {
       return decodeMessageAt(e.data, at);
     } catch {
@@ -217,11 +221,11 @@ export class MessageReader {
     const index = this.locate(physicalOffset);
     if (index === null || index === undefined) return index;
     const loc = this.deps.log.location(index);
-    const [entry] = this.deps.log.entries(index, index + 1, entryFetchBytes);
-    if (entry === undefined || entry.index !== index) assert(false, `the log did not return entry ${index}`);
+    const { entry, checked } = this.deps.log.readEntry(index);
+    if (entry.index !== index) assert(false, `the log did not return entry ${index}`);
     if (entry.type !== EntryType.Normal || entry.data[0] !== CommandKind.MessageBatch) return undefined;
     const header = decodeBatchHeader(entry.data);
-    this.cached = { index, pos: loc.pos, bodyPos: loc.pos + this.deps.headerBytes, end: loc.pos + loc.size, data: entry.data, header };
+    this.cached = { index, pos: loc.pos, bodyPos: loc.pos + this.deps.headerBytes, end: loc.pos + loc.size, data: entry.data, header, checked };
     return this.cached;
   }
 
@@ -234,16 +238,16 @@ export class MessageReader {
     const first = log.firstIndex();
     const last = Math.min(this.deps.appliedIndex(), log.lastIndex());
     if (last < first) return null;
-    if (pos < log.location(first).pos) return null;
+    if (pos < log.positionOf(first)) return null;
     // Gallop from the hint towards pos, then binary-search the bracket: a few probes when the
     // next record is near the last one, log2 of the log when it is not.
     let lo = first;
     let hi = last;
     const h = Math.min(Math.max(this.hint, first), last);
-    if (log.location(h).pos <= pos) {
+    if (log.positionOf(h) <= pos) {
       lo = h;
       for (let step = 1; lo + step <= hi; step *= 2) {
-        if (log.location(lo + step).pos > pos) {
+        if (log.positionOf(lo + step) > pos) {
           hi = lo + step - 1;
           break;
         }
@@ -252,7 +256,7 @@ export class MessageReader {
     } else {
       hi = h - 1;
       for (let step = 1; hi - step >= lo; step *= 2) {
-        if (log.location(hi - step).pos <= pos) {
+        if (log.positionOf(hi - step) <= pos) {
           lo = hi - step;
           break;
         }
@@ -262,7 +266,7 @@ export class MessageReader {
     // Largest index in [lo, hi] whose entry starts at or before pos (location(lo).pos <= pos).
     while (lo < hi) {
       const mid = lo + Math.ceil((hi - lo) / 2);
-      if (log.location(mid).pos <= pos) lo = mid;
+      if (log.positionOf(mid) <= pos) lo = mid;
       else hi = mid - 1;
     }
     this.hint = lo;
@@ -272,7 +276,7 @@ export class MessageReader {
 
   private movedPast(q: ConsumeQueue, at: number): ReadResult {
     const log = this.deps.log;
-    const firstPos = log.location(log.firstIndex()).pos;
+    const firstPos = log.positionOf(log.firstIndex());
     const next = Math.max(at + 1, q.lowerBound((_, r) => r.physicalOffset >= firstPos));
     return { status: ReadStatus.OffsetMoved, messages: [], nextOffset: next, minOffset: q.minOffset(), maxOffset: q.nextOffset() };
   }

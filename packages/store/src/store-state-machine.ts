@@ -20,6 +20,10 @@
 // - Retention (truncateBefore): queue min offsets rise at once; index look-ups never return what
 //   lies below the log's first entry, and a background sweep deletes those LevelDB entries in
 //   bounded steps, serialised with the flushes, recording how far it got in `ckpt/index-swept`.
+// - Power loss: a ConsumeQueue write survives only once fsynced (StoreOptions.fs lets tests lose
+//   the rest), and LevelDB keeps only what its last synced write covered. Every LevelDB write
+//   recovery reads is synced (the checkpoint batch, the wipe, `ckpt/index-swept`); the unsynced
+//   sweep deletes only drop index entries no look-up returns, which a restarted sweep drops again.
 
 import { mkdirSync } from 'node:fs';
 import path from 'node:path';
@@ -28,6 +32,7 @@ import type { StateMachine } from '@ledgermq/raft-node';
 import { ConfChangeType, type ConfState, decodeConfChange, type Entry, EntryType } from '@ledgermq/raft';
 import { ApplyResults, type ApplyResult } from './apply-results.ts';
 import { assert } from './assert.ts';
+import { type FileSystem, realStoreFs } from './store-fs.ts';
 import { type Checkpoint, checkpointOps, clearCheckpointOps, emptyCheckpoint, loadCheckpoint } from './checkpoint-record.ts';
 import { applyResultsMax, cqFileRecordsDefault, indexFlushEntries } from './constants.ts';
 import type { QueueState } from './consume-queue.ts';
@@ -38,7 +43,7 @@ import { MessageIndex } from './message-index.ts';
 import { MessageReader, type StoreLog } from './message-reader.ts';
 import { Metadata, encodeMetaValue } from './metadata.ts';
 import { readRestoreMarker, removeRestoreMarker, writeRestoreMarker } from './restore-marker.ts';
-import { addOps, type DbOp, newBatch, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
+import { addOps, type DbOp, encodedSink, newBatch, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
 import { decodeStoreSnapshot, encodeStoreSnapshot } from './store-snapshot.ts';
 import { digestDb, digestQueues, type StoreDigest } from './store-digest.ts';
 
@@ -54,6 +59,8 @@ export interface StoreOptions {
   readonly headerBytes?: number;
   /** Keys one index sweep step scans (default indexSweepKeysPerBatch). */
   readonly indexSweepKeysPerStep?: number;
+  /** The ConsumeQueue files' file system (default the real one; power-loss tests: a VolatileFileSystem). */
+  readonly fs?: FileSystem;
 }
 
 const metaPrefix = 'meta/';
@@ -113,14 +120,15 @@ export class StoreStateMachine implements StateMachine {
       let checkpoint = await loadCheckpoint(db);
       const marker = readRestoreMarker(opts.dir);
       const perFile = opts.cqRecordsPerFile ?? cqFileRecordsDefault;
+      const fs = opts.fs ?? realStoreFs();
       let queues: ConsumeQueueSet;
       if (marker !== null && marker !== checkpoint.restoreToken) {
         // A restore wiped the queues but its checkpoint never landed: start empty.
         await wipe(db, checkpoint);
         checkpoint = emptyCheckpoint;
-        queues = ConsumeQueueSet.create(opts.dir, perFile);
+        queues = ConsumeQueueSet.create(opts.dir, perFile, fs);
       } else {
-        queues = ConsumeQueueSet.recover(opts.dir, perFile, checkpoint.queues);
+        queues = ConsumeQueueSet.recover(opts.dir, perFile, checkpoint.queues, fs);
       }
       await queues.sync();
       removeRestoreMarker(opts.dir);
@@ -194,7 +202,7 @@ export class StoreStateMachine implements StateMachine {
     const token = `${index}:${process.pid}:${Date.now()}:${Math.random()}`;
     writeRestoreMarker(this.opts.dir, token);
     this.queues.close();
-    this.queues = ConsumeQueueSet.create(this.opts.dir, this.perFile);
+    this.queues = ConsumeQueueSet.create(this.opts.dir, this.perFile, this.queues.fs);
     for (const [key, q] of snap.queues) {
       const { topic, queueId } = parseQueueKey(key);
       this.queues.obtain(topic, queueId, q.nextOffset);
@@ -327,7 +335,7 @@ export class StoreStateMachine implements StateMachine {
 
   private applyOne(e: Entry): ApplyResult {
     if (e.type === EntryType.Normal) {
-      const entryPos = this.opts.log.location(e.index).pos;
+      const entryPos = this.opts.log.positionOf(e.index);
       return applyNormal({ metadata: this.metadata, queues: this.queues, index: this.index, entryPos, headerBytes: this.headerBytes }, e.index, e.data);
     }
     if (e.type === EntryType.ConfChange) {
@@ -379,7 +387,7 @@ export class StoreStateMachine implements StateMachine {
       ops.push(v === null ? { type: 'del', key: metaPrefix + k } : { type: 'put', key: metaPrefix + k, value: encodeMetaValue(v) });
     }
     addOps(batch, ops);
-    this.index.beginFlush(batch);
+    this.index.beginFlush(encodedSink(this.db, batch));
     addOps(batch, checkpointOps(this.durable, to));
   }
 
@@ -418,7 +426,9 @@ export class StoreStateMachine implements StateMachine {
         from = step.next;
       } while (from !== null);
       if (this.closed || this.failure) return;
-      await this.serialized(() => this.db.put(indexSweptKey, Buffer.from(String(floor), 'utf8')));
+      // Synced, so that a power loss does not keep this claim and lose the deletes before it
+      // (the sync fsyncs LevelDB's log, which holds them); lost, the sweep just runs again.
+      await this.serialized(() => this.db.put(indexSweptKey, Buffer.from(String(floor), 'utf8'), { sync: true }));
       this.sweptTo = floor;
     } catch (err) {
       if (!this.closed) this.failure ??= new StoreFailedError('index sweep', err);

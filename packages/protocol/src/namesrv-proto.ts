@@ -4,13 +4,17 @@
 // (terms, sequences and ages stay far below 2^53), enums as their names ('LEADER', 'FIFO': the
 // values operators read in logs and CLI output), defaults true, oneofs true.
 
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 import { namesrvGrpcMessageBytesMax } from './constants.ts';
 import { ProtoLoadError } from './errors.ts';
 
-export const namesrvProtoPath = fileURLToPath(new URL('../proto/namesrv.proto', import.meta.url));
+// Found through node_modules by package name, not from this file's URL: a node may run from
+// a bundle (broker/src/local/node-bundle.ts), whose import.meta.url is the bundle's.
+export const namesrvProtoPath = path.join(path.dirname(createRequire(import.meta.url).resolve('@ledgermq/protocol/package.json')), 'proto/namesrv.proto');
+
 export const namesrvServiceName = 'ledgermq.namesrv.NameServer';
 export const namesrvRpcNames = ['RegisterBroker', 'UnregisterBroker', 'QueryRoute', 'GetClusterInfo', 'ListTopics'] as const;
 export type NamesrvRpcName = (typeof namesrvRpcNames)[number];

@@ -1,7 +1,8 @@
 // The RaftPeer gRPC service, loaded from proto/peer.proto at run time, and the channel
 // options both ends use.
 
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
 import type { ChannelOptions, ServiceDefinition } from '@grpc/grpc-js';
 import { assert } from './assert.ts';
@@ -27,7 +28,10 @@ export const metadataGroup = 'x-ledgermq-group';
 export const metadataFrom = 'x-ledgermq-from';
 export const metadataTo = 'x-ledgermq-to';
 
-export const protoPath = fileURLToPath(new URL('../proto/peer.proto', import.meta.url));
+// Found through node_modules by package name, not from this file's URL: a node may run from
+// a bundle (broker/src/local/node-bundle.ts), whose import.meta.url is the bundle's.
+export const protoPath = path.join(path.dirname(createRequire(import.meta.url).resolve('@ledgermq/transport/package.json')), 'proto/peer.proto');
+
 
 let cached: ServiceDefinition | null = null;
 

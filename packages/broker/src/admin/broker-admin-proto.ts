@@ -1,11 +1,15 @@
 // The BrokerAdmin service (proto/broker-admin.proto), loaded at run time: JSON in, JSON out.
 
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import { loadSync } from '@grpc/proto-loader';
 import { assert } from '../assert.ts';
 
-export const brokerAdminProtoPath = fileURLToPath(new URL('../../proto/broker-admin.proto', import.meta.url));
+// Found through node_modules by package name, not from this file's URL: a node may run from
+// a bundle (broker/src/local/node-bundle.ts), whose import.meta.url is the bundle's.
+export const brokerAdminProtoPath = path.join(path.dirname(createRequire(import.meta.url).resolve('@ledgermq/broker/package.json')), 'proto/broker-admin.proto');
+
 
 /** The RPCs, by their proto names. */
 export const brokerAdminMethods = [

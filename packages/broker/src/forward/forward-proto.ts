@@ -1,6 +1,7 @@
 // The BrokerForward service (proto/forward.proto), loaded at run time.
 
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import { loadSync } from '@grpc/proto-loader';
 import type { ServiceDefinition } from '@grpc/grpc-js';
 import { assert } from '../assert.ts';
@@ -23,7 +24,10 @@ export interface PushCheckRequest {
 }
 
 export const forwardGroupHeader = 'x-ledgermq-group';
-export const forwardProtoPath = fileURLToPath(new URL('../../proto/forward.proto', import.meta.url));
+// Found through node_modules by package name, not from this file's URL: a node may run from
+// a bundle (broker/src/local/node-bundle.ts), whose import.meta.url is the bundle's.
+export const forwardProtoPath = path.join(path.dirname(createRequire(import.meta.url).resolve('@ledgermq/broker/package.json')), 'proto/forward.proto');
+
 
 let cached: ServiceDefinition | null = null;
 

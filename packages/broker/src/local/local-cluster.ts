@@ -13,6 +13,7 @@ import { fileURLToPath } from 'node:url';
 import { NamesrvClient } from '@ledgermq/namesrv';
 import { AdminClient, freePorts, nodeConstants } from '@ledgermq/raft-node';
 import { assert } from '../assert.ts';
+import { nodeEntryArgs } from './node-bundle.ts';
 import { metricsPortBase, namesrvPortDefault, v2PortBase } from '../constants.ts';
 
 /** The broker node process entry (`node --import tsx <this> -c broker.conf`). */
@@ -454,7 +455,7 @@ export class LocalCluster {
     const fd = openSync(h.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...execArgv, '--import', 'tsx', entry, ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...this.extraEnv } });
+      child = spawn(process.execPath, [...execArgv, ...nodeEntryArgs(entry), ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...this.extraEnv } });
     } finally {
       closeSync(fd);
     }

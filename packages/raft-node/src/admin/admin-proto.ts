@@ -1,10 +1,13 @@
 // Loads admin.proto at run time (our own protocol, shipped beside the package).
 
-import { fileURLToPath } from 'node:url';
+import { createRequire } from 'node:module';
+import path from 'node:path';
 import * as grpc from '@grpc/grpc-js';
 import * as protoLoader from '@grpc/proto-loader';
 
-const protoPath = fileURLToPath(new URL('../../proto/admin.proto', import.meta.url));
+// Found through node_modules by package name, not from this file's URL: a node may run from
+// a bundle (broker/src/local/node-bundle.ts), whose import.meta.url is the bundle's.
+const protoPath = path.join(path.dirname(createRequire(import.meta.url).resolve('@ledgermq/raft-node/package.json')), 'proto/admin.proto');
 
 export interface ProposeRequest {
   id: string;

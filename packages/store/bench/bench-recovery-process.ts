@@ -6,9 +6,10 @@
 // killed with SIGKILL at once, mid-apply on the followers (the load's last acks are not waited
 // for on them), and started again. Timed from the restart to serving: a leader whose admin
 // Status reports that it applied everything committed before the kill, and to every node
-// having applied it. Process start-up (tsx, module loading) is in the figure: it is part of
-// "kill -9 to serving". Node configuration is the default (verifyCommitLogOnStart=true: the
-// whole log's CRCs are checked at every start). One run; no asserts: this measures.
+// having applied it. Process start-up (module loading: LocalCluster runs nodes from its bundle,
+// broker/src/local/node-bundle.ts) is in the figure: it is part of "kill -9 to serving". Node
+// configuration is the default (verifyCommitLogOnStart=true: the whole log's CRCs are checked
+// at every start). One run; no asserts: this measures.
 
 import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';

@@ -81,8 +81,7 @@ describe('kill -9 of the leader during a steady send', () => {
     // The old leader back as a follower first: the routes list it, and a receive the client
     // sends to a node still starting fails (SimpleConsumer.receive retries internal errors only).
     cluster.start(old.id);
-    const upBy = Date.now() + 60_000;
-    while ((await cluster.statuses(group)).get(old.id)?.role !== 'follower' && Date.now() < upBy) await new Promise((r) => setTimeout(r, 200));
+    await cluster.waitForFollowing(group, old.id, 60_000);
     const c = await simpleConsumer(endpoints[(li + 2) % endpoints.length]!, 'steady-check', { [topic]: '*' }, log);
     const got = new Set<string>();
     const receiveErrors: string[] = [];

@@ -9,7 +9,7 @@ import type { Logger } from 'pino';
 import { BrokerError, ForwardFailedError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
 import { ackSpec, CallCoalescer } from '../forward/call-coalescer.ts';
-import { decodeSendRequest, rawSendSpec, sendRecords } from '../forward/raw-send.ts';
+import { decodeSendRequest, rawSendSpec } from '../forward/raw-send.ts';
 import { authenticate, type Credentials } from './auth.ts';
 import { contextFromHeaders, mqHeaders, type CallContext } from './call-context.ts';
 import { qualifyRequest, unqualifyResponse } from './namespace.ts';
@@ -110,11 +110,10 @@ export class V2Server {
   }
 
   private forwardTo(target: string, method: string, request: unknown, ctx: CallContext): Promise<unknown> {
-    // Requests a coalescer cannot merge (empty, or too many items) go as they are: the leader
-    // answers them with the right error.
-    // SendMessage stays bytes here: merged with the turn's other sends when it holds only
-    // messages (1..max of them), else forwarded alone, as the client sent it.
-    if (method === 'SendMessage' && Buffer.isBuffer(request) && sendRecords(request) !== null && this.rawSends.accepts(request)) {
+    // SendMessage stays bytes here. Requests a coalescer cannot merge (a SendMessage with a field
+    // other than messages, or none, or too many items) go alone as they came: the leader answers
+    // them with the right error. accepts() reads the framing once (rawSendSpec.items).
+    if (method === 'SendMessage' && Buffer.isBuffer(request) && this.rawSends.accepts(request)) {
       return this.rawSends.send(target, request, ctx.headers);
     }
     if (method === 'AckMessage' && this.acks.accepts(request as v2.AckMessageRequest)) return this.acks.send(target, request as v2.AckMessageRequest, ctx.headers);

@@ -18,7 +18,7 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient } from '@ledgermq/protocol';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { cpuMs, peakRssMiB } from '@ledgermq/raft-node';
+import { cpuMs, openLoop, peakRssMiB, quantiles } from '@ledgermq/raft-node';
 import cliProgress from 'cli-progress';
 import { LocalCluster } from '../src/local/local-cluster.ts';
 
@@ -131,12 +131,13 @@ async function main(): Promise<void> {
         const send = raw === null ? () => p.send({ topic: 'RateTopic', body }) : async () => {
           if ((await rawSend(raw, rawMessages('RateTopic', body, 1))) !== 1) throw new Error('send refused');
         };
-        const r = await fixedRate(send, rate, seconds);
+        const r = await openLoop(send, rate, seconds);
         raw?.close();
         const label = via === 'official' ? 'official client' : 'raw client, 1 per request';
         add(`ack latency p50 at ${rate}/s (${label})`, r.p50, 'ms', 2);
         add(`ack latency p99 at ${rate}/s (${label})`, r.p99, 'ms', 2);
         add(`achieved rate at ${rate}/s (${label})`, r.achieved, 'msg/s');
+        add(`  sends that failed at ${rate}/s (${label})`, r.failed, '');
       }
     }
     // A step that fails (a client error on this loaded machine) is reported, and the rest still run.
@@ -328,24 +329,6 @@ async function rawDrain(cluster: LocalCluster, topic: string, total: number): Pr
   return rate;
 }
 
-async function fixedRate(send: () => Promise<unknown>, rate: number, seconds: number): Promise<{ p50: number; p99: number; achieved: number }> {
-  const total = rate * seconds;
-  const lat: number[] = [];
-  const pending: Promise<void>[] = [];
-  const t0 = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const dueAt = t0 + (sent / rate) * 1000;
-      pending.push(send().then(() => void lat.push(performance.now() - dueAt), () => void lat.push(Infinity)));
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-  await Promise.all(pending);
-  return { ...quantiles(lat), achieved: total / ((performance.now() - t0) / 1000) };
-}
-
 async function endToEnd(p: Producer, endpoint: string, body: Buffer): Promise<{ p50: number; p99: number }> {
   await p.send({ topic: 'E2eTopic', body: Buffer.from('create the topic') });
   const c = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: `bench-e2e-${Date.now()}`, subscriptions: new Map([['E2eTopic', '*']]), logger: silent, awaitDuration: 5_000 } as never);
@@ -412,11 +395,6 @@ async function failoverGap(cluster: LocalCluster, p: Producer, body: Buffer): Pr
   return gap;
 }
 
-function quantiles(xs: number[]): { p50: number; p99: number } {
-  xs.sort((a, b) => a - b);
-  const q = (f: number) => xs[Math.min(xs.length - 1, Math.floor(f * xs.length))] ?? NaN;
-  return { p50: q(0.5), p99: q(0.99) };
-}
 
 
 main().then(

@@ -8,7 +8,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalGroup, peakRssMiB } from '../src/index.ts';
+import { LocalGroup, openLoop, peakRssMiB, type OpenLoopResult } from '../src/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -50,6 +50,7 @@ async function main(): Promise<void> {
       add(`commit latency p50 at ${rate}/s`, lat.p50, 'ms', 2);
       add(`commit latency p99 at ${rate}/s`, lat.p99, 'ms', 2);
       add(`achieved rate at ${rate}/s target`, lat.achieved, 'entries/s');
+      add(`  proposals that failed at ${rate}/s`, lat.failed, '');
     }
     for (const h of group.nodes) add(`peak RSS ${h.id}`, peakRssMiB(h.process?.pid), 'MiB', 1);
 
@@ -90,27 +91,10 @@ async function throughput(group: LocalGroup, inflight: number, seconds: number):
 }
 
 /** Open-loop load: latency counts from when each proposal was due, not when it was sent. */
-async function fixedRate(group: LocalGroup, rate: number, seconds: number): Promise<{ p50: number; p99: number; achieved: number }> {
+async function fixedRate(group: LocalGroup, rate: number, seconds: number): Promise<OpenLoopResult> {
   const leader = group.node((await group.waitForLeader()).id);
   const body = Buffer.alloc(entryBytes, 0x62);
-  const total = rate * seconds;
-  const latencies: number[] = [];
-  const pending: Promise<void>[] = [];
-  const t0 = performance.now();
-  let sent = 0;
-  while (sent < total) {
-    const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate));
-    for (; sent < due; sent++) {
-      const dueAt = t0 + (sent / rate) * 1000;
-      pending.push(leader.admin.propose([body]).then(() => void latencies.push(performance.now() - dueAt)));
-    }
-    await new Promise((r) => setImmediate(r));
-  }
-  await Promise.all(pending);
-  const elapsed = (performance.now() - t0) / 1000;
-  latencies.sort((a, b) => a - b);
-  const q = (p: number) => latencies[Math.min(latencies.length - 1, Math.floor(p * latencies.length))]!;
-  return { p50: q(0.5), p99: q(0.99), achieved: total / elapsed };
+  return openLoop(() => leader.admin.propose([body]), rate, seconds);
 }
 
 /** kill -9 the leader while proposals keep coming; time until one commits on a new leader. */

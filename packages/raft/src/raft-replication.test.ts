@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest';
-import { batchBytesMax, inflightBatchesMax } from './constants.ts';
+import { batchBytesMax, inflightBatchesMax, replicateStallHeartbeatsMax } from './constants.ts';
 import { TestCluster, text } from './testing/cluster.ts';
 import { MessageType, type Message } from './types.ts';
 
@@ -136,6 +136,53 @@ describe('replication', () => {
     c.stabilize();
     c.tickAll(1);
     for (const id of ['a', 'b', 'c']) expect(c.raft(id).status().commit).toBe(101);
+  });
+
+  it('answers to commit heartbeats do not make the leader re-send batches still on their way to a slow follower', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.tickAll(1);
+    const first = c.raft('a').status().lastIndex + 1;
+    const rounds = 3 * replicateStallHeartbeatsMax;
+    const heartbeatToC = (m: Message) => isAppendTo('c')(m) && m.entries.length === 0;
+    for (let i = 0; i < rounds; i++) {
+      c.raft('a').propose(text(`m${i}`));
+      c.process('a');
+      // b acks at once, so a commits and sends c a heartbeat; c's batches are slow to arrive,
+      // and c answers each heartbeat at its old match.
+      c.deliver((m) => m.to === 'b');
+      c.process('b');
+      c.deliver((m) => m.to === 'a');
+      c.process('a');
+      c.deliver(heartbeatToC);
+      c.process('c');
+      c.deliver((m) => m.to === 'a');
+      c.process('a');
+    }
+    c.stabilize();
+    const sentToC = c.sent.filter((m) => isAppendTo('c')(m) && m.entries.length > 0).flatMap((m) => m.entries.map((e) => e.index));
+    expect(sentToC.filter((i) => i >= first)).toEqual(Array.from({ length: rounds }, (_, k) => first + k));
+    expect(c.raft('a').status().progress.c!.match).toBe(c.raft('a').status().lastIndex);
+  });
+
+  it('batches lost on the way are sent again after replicateStallHeartbeatsMax heartbeat rounds without progress', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.tickAll(1);
+    c.raft('a').propose(text('lost'));
+    c.process('a');
+    expect(c.drop((m) => isAppendTo('c')(m) && m.entries.length > 0)).toBe(1);
+    c.stabilize();
+    const last = c.raft('a').status().lastIndex;
+    for (let round = 1; round < replicateStallHeartbeatsMax; round++) {
+      c.tick('a');
+      c.stabilize();
+      expect(c.raft('a').status().progress.c!.match).toBeLessThan(last);
+    }
+    c.tick('a');
+    c.stabilize();
+    expect(c.raft('a').status().progress.c!.match).toBe(last);
+    expect(c.raft('c').status().lastIndex).toBe(last);
   });
 
   it('batches a lagging follower by bytes', () => {

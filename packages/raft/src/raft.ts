@@ -393,8 +393,26 @@ export class Raft {
     }
     if (this.heartbeatElapsed >= this.heartbeatTicks) {
       this.heartbeatElapsed = 0;
-      for (const id of this.progress.keys()) this.sendHeartbeat(id);
+      for (const [id, pr] of this.progress) {
+        this.detectLostBatches(id, pr);
+        this.sendHeartbeat(id);
+      }
     }
+  }
+
+  /**
+   * Batches in flight and no progress for replicateStallHeartbeatsMax heartbeat rounds: they
+   * were lost (a dropped stream, a peer queue that overflowed) or the follower is down. Probe
+   * it from its match, which re-sends what it lacks once it answers. Counted in rounds, not in
+   * answers: answers to heartbeats sent on every commit arrive while batches are still being
+   * fsynced, and counting those falsely re-sent the whole window under load.
+   */
+  private detectLostBatches(id: NodeId, pr: Progress): void {
+    if (pr.state !== ProgressState.Replicate || pr.inflights.length === 0) return;
+    pr.stalledHeartbeats += 1;
+    if (pr.stalledHeartbeats < replicateStallHeartbeatsMax) return;
+    pr.becomeProbe();
+    this.sendAppends(id);
   }
 
   private tickSnapshots(): void {
@@ -726,12 +744,10 @@ export class Raft {
       }
       return;
     }
-    // An answer without progress (a heartbeat, a duplicate): unblock and repair lost appends.
+    // An answer without progress (a heartbeat, a duplicate) unblocks a probe. It says nothing
+    // about pipelined batches: a heartbeat sent after a commit is answered long before the
+    // batches ahead of it are fsynced. Lost batches are found by tickLeader (stalled rounds).
     if (pr.state === ProgressState.Probe) pr.probeSent = false;
-    if (pr.state === ProgressState.Replicate && pr.inflights.length > 0) {
-      pr.stalledHeartbeats += 1;
-      if (pr.stalledHeartbeats >= replicateStallHeartbeatsMax) pr.becomeProbe();
-    }
     if (pr.match < this.log.lastIndex()) this.sendAppends(m.from);
   }
 

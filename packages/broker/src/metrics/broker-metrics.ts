@@ -2,8 +2,8 @@
 // (an applied batch, a served RPC); every gauge is read from status functions at scrape time,
 // so scraping costs nothing between scrapes.
 
-import { Counter, Gauge, Histogram, Registry } from 'prom-client';
-import { fsyncLatencyBucketsSeconds, messageSizeBucketsBytes, metricNames as N, rpcLatencyBucketsMs, type NodeLabels } from './metric-names.ts';
+import { collectDefaultMetrics, Counter, Gauge, Histogram, Registry } from 'prom-client';
+import { eventLoopMonitoringPrecisionMs, fsyncLatencyBucketsSeconds, messageSizeBucketsBytes, metricNames as N, rpcLatencyBucketsMs, type NodeLabels } from './metric-names.ts';
 import { TopicStats } from './topic-stats.ts';
 import { TrafficMeter } from './traffic-meter.ts';
 
@@ -60,6 +60,10 @@ export class BrokerMetrics {
     this.topics = new TopicStats(nowMs);
     const r = [this.registry];
     this.registry.setDefaultLabels({ ...labels });
+    // The process itself (prom-client's standard set): CPU, memory, GC pauses and event-loop
+    // delay. A stalled event loop delays every ack on the node, so its p99 and max are where a
+    // latency tail shows first.
+    collectDefaultMetrics({ register: this.registry, eventLoopMonitoringPrecision: eventLoopMonitoringPrecisionMs });
     this.messagesIn = new Counter({ name: N.messagesIn, help: 'Messages stored (counted by the leader that stored them)', labelNames: ['topic'], registers: r });
     this.throughputIn = new Counter({ name: N.throughputIn, help: 'Bytes of messages stored', labelNames: ['topic'], registers: r });
     this.messageSize = new Histogram({ name: N.messageSize, help: 'Stored message size, bytes', labelNames: ['topic'], buckets: messageSizeBucketsBytes, registers: r });

@@ -50,6 +50,10 @@ describe('BrokerMetrics', () => {
     expect(text).toContain(`ledgermq_raft_leader{${labels}} 1`);
     expect(text).toContain(`ledgermq_raft_commit_index{${labels}} 10`);
     expect(text).toContain(`ledgermq_raft_applied_index{${labels}} 9`);
+    // The process's own: CPU, memory, event-loop delay (with the node's labels).
+    for (const name of ['process_cpu_seconds_total', 'process_resident_memory_bytes', 'nodejs_eventloop_lag_p99_seconds', 'nodejs_eventloop_lag_max_seconds']) {
+      expect(text).toMatch(new RegExp(`^${name}\\{[^}]*node_id="[^"]+"[^}]*\\} [0-9.e+-]+$`, 'm'));
+    }
     expect(text).toContain(`ledgermq_raft_elections_total{${labels}} 2`);
     expect(text).toContain(`ledgermq_raft_follower_lag_entries{peer="n1",${labels}} 5`);
     expect(text).not.toContain('peer="n0"');

@@ -42,29 +42,68 @@ export interface SendDeps {
   readonly topicForWrite: (topic: string) => Promise<TopicConfig | undefined>;
   readonly storeHost: string;
   readonly nowMs: () => number;
+  /** Monotonic milliseconds (performance.now by default): how long sends have been waiting. */
+  readonly monotonicMs?: () => number;
 }
 
 /** Sends waiting for their commit at once; beyond this the broker answers "too many requests". */
 export const pendingSendsMax = 65_536;
+/**
+ * Fast failure (RocketMQ's brokerFastFailureEnable / waitTimeMillsInSendQueue, which is 200 ms
+ * of queueing there): while the oldest send in flight here has waited longer than this for its
+ * commit, a client's new send is refused at once with 42900, a definite "not stored" the client
+ * may retry, instead of joining a queue whose sends end in the ambiguous 10 s proposal timeout
+ * (and after the official client's own 3 s deadline). Longer than a commit takes under heavy
+ * but sustainable load.
+ */
+export const sendCommitWaitMsMax = 1_000;
 
 export class SendService {
-  private readonly pending = new Map<string, Promise<SendResult>>();
+  /** Sends in flight here, oldest first (a Map keeps insertion order), with when each came. */
+  private readonly pending = new Map<string, { readonly result: Promise<SendResult>; readonly sinceMs: number }>();
+  private readonly monotonicMs: () => number;
   private readonly selector = new QueueSelector();
   private readonly batcher = new EntryBatcher<Stored>((target, messages) => this.proposeBatch(target, messages));
 
-  constructor(private readonly deps: SendDeps) {}
+  constructor(private readonly deps: SendDeps) {
+    this.monotonicMs = deps.monotonicMs ?? (() => performance.now());
+  }
 
-  /** Stores `m` in `topic` (the target topic, or a system topic for delay / transaction halves). */
+  /**
+   * A client's send: refused with 42900 while this node is behind (see sendCommitWaitMsMax),
+   * except a retry of a send still in flight, which joins its first attempt.
+   */
+  sendFromClient(m: IncomingMessage, topic = m.topic): Promise<SendResult> {
+    if (!this.pending.has(pendingKey(topic, m))) {
+      const waitedMs = this.oldestWaitMs();
+      if (waitedMs > sendCommitWaitMsMax) {
+        return Promise.reject(new BusyError(`broker busy: a send has waited ${Math.round(waitedMs)} ms for its commit (fast failure above ${sendCommitWaitMsMax} ms); retry later`));
+      }
+    }
+    return this.send(m, topic);
+  }
+
+  /**
+   * Stores `m` in `topic` (the target topic, or a system topic for delay / transaction halves).
+   * The broker's own sends (timer releases, transaction commits, dead letters) come here
+   * directly: they are never shed.
+   */
   async send(m: IncomingMessage, topic = m.topic): Promise<SendResult> {
     const id = m.input.properties.uniqKey;
     assert(id !== null, 'validated messages carry an id');
-    const key = `${topic}\u0000${id}`;
+    const key = pendingKey(topic, m);
     const inFlight = this.pending.get(key);
-    if (inFlight !== undefined) return inFlight;
+    if (inFlight !== undefined) return inFlight.result;
     if (this.pending.size >= pendingSendsMax) throw new BusyError(`${pendingSendsMax} sends are waiting for their commit`);
-    const p = this.sendOnce(m, topic, id).finally(() => this.pending.delete(key));
-    this.pending.set(key, p);
-    return p;
+    const result = this.sendOnce(m, topic, id).finally(() => this.pending.delete(key));
+    this.pending.set(key, { result, sinceMs: this.monotonicMs() });
+    return result;
+  }
+
+  /** How long the oldest send in flight here has waited (0 when none). */
+  oldestWaitMs(): number {
+    for (const p of this.pending.values()) return this.monotonicMs() - p.sinceMs;
+    return 0;
   }
 
   private async sendOnce(m: IncomingMessage, topic: string, id: string): Promise<SendResult> {
@@ -102,4 +141,8 @@ export class SendService {
     assert(r.type === 'messages' && r.messages.length === messages.length, `entry ${index} of ${messages.length} messages applied as ${r.type}`);
     return r.messages.map((a) => ({ queueId: r.queueId, queueOffset: a.queueOffset, physicalOffset: a.physicalOffset }));
   }
+}
+
+function pendingKey(topic: string, m: IncomingMessage): string {
+  return `${topic}\u0000${m.input.properties.uniqKey}`;
 }

@@ -155,15 +155,15 @@ async function route(d: HandlerDeps, m: IncomingMessage): Promise<{ result: Send
   // DELAY messages, and NORMAL ones with a delay level (RocketMQ's `DELAY` property).
   if ((p.deliveryTimestampMs ?? 0) > d.nowMs() + delayImmediateMs) {
     const input = { ...m.input, properties: { ...p, user: new Map([...p.user, [realTopicKey, m.topic]]) } };
-    return { result: await d.send.send({ ...m, input }, timerTopic), transactionId: '' };
+    return { result: await d.send.sendFromClient({ ...m, input }, timerTopic), transactionId: '' };
   }
   if (m.type === StoreType.Transaction) {
     // Derived from the message id: a retried send that finds the stored half answers the same id.
     const transactionId = createHash('sha1').update(`tx\u0000${p.uniqKey}`).digest('hex').slice(0, 32).toUpperCase();
     const input = { ...m.input, properties: { ...p, transactionId, user: new Map([...p.user, [realTopicKey, m.topic]]) } };
-    return { result: await d.send.send({ ...m, input }, halfTopic), transactionId };
+    return { result: await d.send.sendFromClient({ ...m, input }, halfTopic), transactionId };
   }
-  return { result: await d.send.send(m), transactionId: '' };
+  return { result: await d.send.sendFromClient(m), transactionId: '' };
 }
 
 async function endTransaction(d: HandlerDeps, req: v2.EndTransactionRequest): Promise<{ status: v2.Status }> {

@@ -5,6 +5,8 @@
 import { assert } from './assert.ts';
 
 const twoTo32 = 2 ** 32;
+/** finish() hands out the buffer itself when at most 1 / this of it is unused. */
+const finishSlackMaxDivisor = 4;
 
 export class ByteWriter {
   private buf: Buffer;
@@ -69,8 +71,15 @@ export class ByteWriter {
     return this.buf.subarray(0, this.at);
   }
 
-  /** An exact-size copy of the written bytes. */
+  /**
+   * The written bytes; the writer is done with after this. When the buffer is at most a
+   * quarter unused (a caller that sized it well) they are handed out as they are, without a
+   * copy: a log entry's bytes are copied enough on their way (log file, peers, store).
+   * Otherwise an exact-size copy, so a small result does not pin a big buffer.
+   */
   finish(): Uint8Array {
+    const unused = this.buf.length - this.at;
+    if (unused <= this.buf.length / finishSlackMaxDivisor) return this.buf.subarray(0, this.at);
     return Buffer.from(this.buf.subarray(0, this.at));
   }
 

@@ -24,6 +24,9 @@ const u32Max = 0xffffffff;
 
 /** Bytes of the fixed part of a record: recordBytes, flag, sysFlag, reconsumeTimes, bornTimestamp. */
 const recordFixedBytes = 4 + 4 + 4 + 4 + 8;
+/** Sizing guesses for the batch buffer (see batchBytesEstimate): header, and per record beyond its body. */
+const batchHeaderBytesEstimate = 128;
+const recordOverheadBytesEstimate = 192;
 
 export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   checkTopic(batch.topic);
@@ -32,7 +35,7 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   checkTimestamp(batch.storeTimestampMs, 'store timestamp');
   const n = batch.messages.length;
   if (n < 1 || n > batchMessagesMax) throw new InvalidArgumentError(`a batch holds 1..${batchMessagesMax} messages, got ${n}`);
-  const w = new ByteWriter(1024);
+  const w = new ByteWriter(batchBytesEstimate(batch));
   w.u8(CommandKind.MessageBatch);
   w.u8(commandVersion);
   w.str(batch.topic);
@@ -43,6 +46,16 @@ export function encodeMessageBatch(batch: MessageBatch): Uint8Array {
   for (const m of batch.messages) writeRecord(w, m);
   if (w.length > entryBodyBytesMax) throw new InvalidArgumentError(`batch encodes to ${w.length} bytes, more than ${entryBodyBytesMax}`);
   return w.finish();
+}
+
+/**
+ * Room for the whole batch, so the writer neither grows (each growth copies everything written)
+ * nor copies at finish: bodies exactly, plus a typical record's header and properties.
+ */
+function batchBytesEstimate(batch: MessageBatch): number {
+  let bytes = batchHeaderBytesEstimate;
+  for (const m of batch.messages) bytes += m.body.length + recordOverheadBytesEstimate;
+  return Math.min(bytes, entryBodyBytesMax);
 }
 
 function writeRecord(w: ByteWriter, m: MessageInput): void {

@@ -24,7 +24,8 @@ import {
 import type { TransportLogger } from './logger.ts';
 import { OutboundQueue } from './outbound-queue.ts';
 import { clientChannelOptions, metadataFrom, metadataGroup, metadataTo } from './peer-proto.ts';
-import type { Ack, Frame } from './peer-proto.ts';
+import type { Ack } from './peer-proto.ts';
+import { chunkFrame, encodeMessageFrame } from './frame-wire.ts';
 import { splitChunks } from './reassembler.ts';
 
 export interface PeerStats {
@@ -50,7 +51,8 @@ export class PeerLink {
   private readonly client: Client;
   private readonly queue: OutboundQueue;
   private state: LinkState = 'idle';
-  private call: ClientDuplexStream<Frame, Ack> | null = null;
+  /** Writes Frames already in their wire form (frame-wire.ts). */
+  private call: ClientDuplexStream<Buffer, Ack> | null = null;
   /** Bumped for every stream: callbacks of an older stream are ignored. */
   private generation = 0;
   private attempt = 0;
@@ -124,9 +126,9 @@ export class PeerLink {
     md.set(metadataFrom, this.deps.selfId);
     md.set(metadataTo, this.peerId);
     const method = this.deps.service.Stream;
-    const call = this.client.makeBidiStreamRequest<Frame, Ack>(
+    const call = this.client.makeBidiStreamRequest<Buffer, Ack>(
       method.path,
-      method.requestSerialize,
+      wireFrameAsIs,
       method.responseDeserialize,
       md,
     );
@@ -195,7 +197,7 @@ export class PeerLink {
     while (this.inflightBytes < streamInflightBytesMax) {
       const frame = this.nextFrame();
       if (frame === null) break;
-      const bytes = frame.batch.length;
+      const bytes = frame.length;
       this.inflightBytes += bytes;
       this.sentFrames++;
       const more = call.write(frame, () => this.written(gen, bytes));
@@ -207,20 +209,21 @@ export class PeerLink {
     }
   }
 
-  private nextFrame(): Frame | null {
+  private nextFrame(): Buffer | null {
     if (this.chunkNext < this.chunks.length) {
-      const batch = this.chunks[this.chunkNext++];
-      this.chunkBytes -= batch.length;
+      const chunk = this.chunks[this.chunkNext++];
+      this.chunkBytes -= chunk.length;
       const more = this.chunkNext < this.chunks.length;
       if (!more) this.resetChunks();
-      return { batch, more };
+      return chunkFrame(chunk, more);
     }
     if (this.queue.length === 0) return null;
     const { msgs } = this.queue.take(frameBytesMax - batchHeaderBytes, messagesPerBatchMax);
-    const batch = encodeMessages(msgs);
-    if (batch.length <= frameBytesMax) return { batch, more: false };
+    const frame = encodeMessageFrame(msgs, frameBytesMax);
+    if (frame !== null) return frame;
     // Only a single message can exceed a frame (take() stops before that otherwise).
     assert(msgs.length === 1, 'an oversized batch holds one message');
+    const batch = encodeMessages(msgs);
     this.chunks = splitChunks(batch, frameBytesMax);
     this.chunkNext = 0;
     this.chunkBytes = batch.length;
@@ -250,4 +253,9 @@ export class PeerLink {
     if (this.timer !== null) clearTimeout(this.timer);
     this.timer = null;
   }
+}
+
+/** The stream's serializer: frames are written in their wire form already. */
+function wireFrameAsIs(frame: Buffer): Buffer {
+  return frame;
 }

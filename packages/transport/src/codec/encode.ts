@@ -164,19 +164,31 @@ function writeMessage(buf: Buffer, offset: number, msg: Message): number {
  * Throws InvalidMessageError (before writing anything) if a message cannot be encoded.
  */
 export function encodeMessages(msgs: readonly Message[]): Buffer {
+  const total = measureBatch(msgs);
+  const buf = Buffer.allocUnsafe(total);
+  encodeMessagesAt(msgs, buf, 0, total);
+  return buf;
+}
+
+/** Bytes of `msgs` encoded as one batch (validating every message). */
+export function measureBatch(msgs: readonly Message[]): number {
   if (msgs.length > messagesPerBatchMax) {
     throw new InvalidMessageError(`${msgs.length} messages in one batch, limit ${messagesPerBatchMax}`);
   }
   let total = batchHeaderBytes;
   for (let i = 0; i < msgs.length; i++) total += measureMessage(msgs[i]);
-  const buf = Buffer.allocUnsafe(total);
-  let o = buf.writeUInt8(codecVersion, 0);
+  return total;
+}
+
+/** Writes the batch of `msgs`, measured as `total` bytes by measureBatch, into `buf` at `at`. */
+export function encodeMessagesAt(msgs: readonly Message[], buf: Buffer, at: number, total: number): void {
+  assert(at + total <= buf.length, `batch of ${total} bytes does not fit at ${at} in ${buf.length}`);
+  let o = buf.writeUInt8(codecVersion, at);
   o = buf.writeUInt32LE(msgs.length, o);
   for (let i = 0; i < msgs.length; i++) {
     const start = o;
     o = writeMessage(buf, o, msgs[i]);
     assert(o > start, 'a message occupies at least its fixed part');
   }
-  assert(o === total, `encoded ${o} bytes, measured ${total}`);
-  return buf;
+  assert(o === at + total, `encoded ${o - at} bytes, measured ${total}`);
 }

@@ -4,6 +4,6 @@
 FAULT=kill-all
 source "$(dirname "$0")/lib.sh"
 pick_targets() { TARGETS=("${NODES[@]}"); }
-inject() { local n; for n in "${TARGETS[@]}"; do compose kill -s SIGKILL "$(service_of "$n")"; done; }
-heal() { local n; for n in "${TARGETS[@]}"; do compose start "$(service_of "$n")"; done; }
+inject() { docker kill -s SIGKILL $(containers_of "${TARGETS[@]}") >/dev/null; }
+heal() { docker start $(containers_of "${TARGETS[@]}") >/dev/null; }
 chaos_run

@@ -3,6 +3,6 @@
 FAULT=kill-leader
 source "$(dirname "$0")/lib.sh"
 pick_targets() { TARGETS=("$1"); }
-inject() { compose kill -s SIGKILL "$(service_of "${TARGETS[0]}")"; }
-heal() { compose start "$(service_of "${TARGETS[0]}")"; }
+inject() { docker kill -s SIGKILL "$(container_of "${TARGETS[0]}")" >/dev/null; }
+heal() { docker start "$(container_of "${TARGETS[0]}")" >/dev/null; }
 chaos_run

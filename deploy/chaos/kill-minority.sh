@@ -7,6 +7,6 @@ pick_targets() {
   local n
   for n in "${NODES[@]}"; do if [ "$n" != "$1" ]; then TARGETS=("$n"); return; fi; done
 }
-inject() { compose kill -s SIGKILL "$(service_of "${TARGETS[0]}")"; }
-heal() { compose start "$(service_of "${TARGETS[0]}")"; }
+inject() { docker kill -s SIGKILL "$(container_of "${TARGETS[0]}")" >/dev/null; }
+heal() { docker start "$(container_of "${TARGETS[0]}")" >/dev/null; }
 chaos_run

@@ -3,6 +3,6 @@
 FAULT=kill
 source "$(dirname "$0")/lib.sh"
 pick_targets() { TARGETS=("$(chaos_random_node)"); }
-inject() { compose kill -s SIGKILL "$(service_of "${TARGETS[0]}")"; }
-heal() { compose start "$(service_of "${TARGETS[0]}")"; }
+inject() { docker kill -s SIGKILL "$(container_of "${TARGETS[0]}")" >/dev/null; }
+heal() { docker start "$(container_of "${TARGETS[0]}")" >/dev/null; }
 chaos_run

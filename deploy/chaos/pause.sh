@@ -3,6 +3,6 @@
 FAULT=pause
 source "$(dirname "$0")/lib.sh"
 pick_targets() { TARGETS=("$(chaos_random_node)"); }
-inject() { compose pause "$(service_of "${TARGETS[0]}")"; }
-heal() { compose unpause "$(service_of "${TARGETS[0]}")"; }
+inject() { docker pause "$(container_of "${TARGETS[0]}")" >/dev/null; }
+heal() { docker unpause "$(container_of "${TARGETS[0]}")" >/dev/null; }
 chaos_run

@@ -1,7 +1,9 @@
 // The chaos scripts' send-gap client: sends one message at a time with the official client
 // (rocketmq-client-nodejs) for a bounded time, and prints one JSON line: how many sends were
 // acknowledged or failed, and the longest gap between two acknowledged sends (the time writes
-// were unavailable to this client). Bounded in count, rate and time; asserts nothing.
+// were unavailable to this client). Bounded in count, rate and time; asserts nothing. Once its
+// producer is up (the measured time starts there) it writes `send-gap: started <epoch ms>` to stderr:
+// lib.sh waits for that line before it counts the warm-up (starting the client takes seconds).
 //
 //   node --import tsx deploy/chaos/send-gap.ts --endpoint broker-n1:8082 --seconds 40 --rate 50
 
@@ -37,12 +39,13 @@ function within<T>(p: Promise<T>, ms: number): Promise<T> {
   return Promise.race([p, new Promise<never>((_, reject) => (t = setTimeout(() => reject(new Error(`no answer within ${ms} ms`)), ms)))]).finally(() => clearTimeout(t));
 }
 
-export async function measureSendGap(o: { endpoint: string; topic: string; seconds: number; rate: number }): Promise<GapSummary> {
+export async function measureSendGap(o: { endpoint: string; topic: string; seconds: number; rate: number; onStarted?: (startedMs: number) => void }): Promise<GapSummary> {
   if (!(o.seconds > 0 && o.seconds <= secondsMax)) throw new RangeError(`--seconds must be in (0, ${secondsMax}], got ${o.seconds}`);
   if (!(o.rate > 0 && o.rate <= rateMax)) throw new RangeError(`--rate must be in (0, ${rateMax}], got ${o.rate}`);
   const p = new Producer({ endpoints: o.endpoint, namespace: '', topics: [o.topic], logger: silent, requestTimeout: 3_000 } as never);
   await within(p.startup(), 30_000);
   const startedMs = Date.now();
+  o.onStarted?.(startedMs);
   const endMs = startedMs + o.seconds * 1000;
   const intervalMs = 1000 / o.rate;
   const sendsMax = Math.ceil(o.seconds * o.rate) + 1;
@@ -85,7 +88,7 @@ async function main(): Promise<void> {
     },
     strict: true,
   });
-  const summary = await measureSendGap({ endpoint: values.endpoint!, topic: values.topic!, seconds: Number(values.seconds), rate: Number(values.rate) });
+  const summary = await measureSendGap({ endpoint: values.endpoint!, topic: values.topic!, seconds: Number(values.seconds), rate: Number(values.rate), onStarted: (ms) => process.stderr.write(`send-gap: started ${ms}\n`) });
   process.stdout.write(`${JSON.stringify(summary)}\n`);
   process.exit(0);
 }

@@ -2,7 +2,7 @@
 // node's index, unknown keys warned about, bad values refused naming the key.
 
 import { describe, expect, it } from 'vitest';
-import { brokerConfigFromProperties } from '@ledgermq/broker';
+import { advertisedAdminAddress, brokerConfigFromProperties } from '@ledgermq/broker';
 import { ConfigError, parseProperties } from '@ledgermq/raft-node';
 
 const base = 'brokerName=broker-a\ndLegerSelfId=n1\ndLegerPeers=n0-127.0.0.1:40911;n1-127.0.0.1:40912;n2-127.0.0.1:40913\nstorePathRootDir=/tmp/ops-config-n1\n';
@@ -25,6 +25,13 @@ describe('broker.conf', () => {
     expect(parse('').clusterName).toBe('DefaultCluster');
     expect(parse('').routeLeaderEntries).toBe(4);
     expect(parse('routeLeaderEntries=1\n').routeLeaderEntries).toBe(1);
+  });
+
+  it('advertises the admin endpoint at brokerIP1 when it binds every interface (the compose configs), else at its bind address', () => {
+    // What the NameServers hand to the CLI (raftStatus, clusterList): 0.0.0.0 reaches nothing from another container.
+    expect(advertisedAdminAddress(parse('brokerIP1=broker-n1\nadminListenHost=0.0.0.0\nadminListenPort=40812\n'))).toBe('broker-n1:40812');
+    expect(advertisedAdminAddress(parse('brokerIP1=broker-n1\nadminListenHost=::\nadminListenPort=40812\n'))).toBe('broker-n1:40812');
+    expect(advertisedAdminAddress(parse('brokerIP1=10.0.0.5\nadminListenHost=10.0.0.6\nadminListenPort=40812\n'))).toBe('10.0.0.6:40812');
   });
 
   it('warns about unknown keys and about RocketMQ keys that Raft replaces, and keeps going', () => {

@@ -9,7 +9,7 @@ import { RealFileSystem, VolatileFileSystem } from '@ledgermq/ledger';
 import { AdminServer, openNodeLedger, RaftNode } from '@ledgermq/raft-node';
 import { CommandKind, decodeCommand, decodeMessageBatch, encodeCommand, MessageType, StoreStateMachine, topicConfig, type TopicConfig } from '@ledgermq/store';
 import type { Logger } from 'pino';
-import type { BrokerConfig } from './config/broker-config.ts';
+import { advertisedAdminAddress, type BrokerConfig } from './config/broker-config.ts';
 import { Arrivals } from './consumer/arrivals.ts';
 import { ReceiveService } from './consumer/receive-service.ts';
 import { InternalError } from './errors.ts';
@@ -341,7 +341,7 @@ function registration(cfg: BrokerConfig, raft: RaftNode, store: StoreStateMachin
     raftTerm: st.term,
     unreachableNodeIds: st.role === 'leader' ? raft.unreachablePeers(unreachableAfterMs(cfg)) : [],
     v2Endpoint: { host: cfg.advertisedHost, port: cfg.advertisedPort },
-    adminAddress: `${cfg.node.adminHost}:${cfg.node.adminPort}`,
+    adminAddress: advertisedAdminAddress(cfg),
     topics,
   };
 }

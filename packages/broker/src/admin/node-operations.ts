@@ -7,7 +7,7 @@ import type { Ledger } from '@ledgermq/ledger';
 import type { AdminServer, RaftNode } from '@ledgermq/raft-node';
 import type { StoreStateMachine } from '@ledgermq/store';
 import type { Logger } from 'pino';
-import type { BrokerConfig } from '../config/broker-config.ts';
+import { advertisedAdminAddress, type BrokerConfig } from '../config/broker-config.ts';
 import type { ClientRegistry } from '../clients/client-registry.ts';
 import { BrokerMetrics, type ConsumerGauge } from '../metrics/broker-metrics.ts';
 import { nodeLabels } from '../metrics/metric-names.ts';
@@ -55,7 +55,7 @@ export interface NodeOperations {
 /** Registers the broker admin service on the admin endpoint (before it listens). */
 export function nodeOperations(p: OperationsParts): NodeOperations {
   const { cfg, raft, store, metrics } = p;
-  const selfAdmin = `${cfg.node.adminHost}:${cfg.node.adminPort}`;
+  const selfAdmin = advertisedAdminAddress(cfg);
   raft.onLeaderChange((l) => metrics.setLeader(l?.self === true));
   metrics.setSources({
     raft: () => raft.status(),

@@ -165,3 +165,16 @@ function bool(props: Map<string, string>, key: string, fallback: boolean): boole
   if (raw === 'true' || raw === 'false') return raw === 'true';
   throw new ConfigError(`${key} must be true or false, got "${raw}"`);
 }
+
+/** Bind addresses that mean "every interface": other processes cannot connect to them. */
+const wildcardHosts = new Set(['0.0.0.0', '::', '[::]']);
+
+/**
+ * The admin endpoint other processes are told (registered with the NameServers, used by the
+ * CLI's raftStatus / clusterList and by followers looking up their leader's). A node that binds
+ * every interface (adminListenHost=0.0.0.0, as in a container) is reached at brokerIP1 instead.
+ */
+export function advertisedAdminAddress(cfg: BrokerConfig): string {
+  const host = wildcardHosts.has(cfg.node.adminHost) ? cfg.advertisedHost : cfg.node.adminHost;
+  return `${host}:${cfg.node.adminPort}`;
+}

@@ -99,11 +99,21 @@ export function bodyValid(h: HeaderFields, body: Uint8Array): boolean {
   return body.length === h.size - headerBytes && crc32c(body) === h.bodyCrc;
 }
 
-/** Decodes and fully validates one entry held in `buf` at `o`; null when anything is off. */
-export function decodeEntry(buf: Buffer, o: number): Entry | null {
+/**
+ * Decodes and fully validates one entry held in `buf` at `o`, which must end by `end`; null when
+ * anything is off. The data is a view into `buf`, or a copy of it when `copy` (`buf` is a reused
+ * read buffer: read-buffer.ts).
+ */
+export function decodeEntry(buf: Buffer, o: number, end = buf.length, copy = false): Entry | null {
   const h = decodeHeader(buf, o);
-  if (!h || isPad(h) || o + h.size > buf.length) return null;
-  const data = buf.subarray(o + headerBytes, o + h.size);
-  if (!bodyValid(h, data)) return null;
+  if (!h || isPad(h) || o + h.size > end) return null;
+  const view = buf.subarray(o + headerBytes, o + h.size);
+  if (!bodyValid(h, view)) return null;
+  let data = view;
+  if (copy) {
+    // allocUnsafe: below 4 KiB a slice of Node's shared pool, no allocation of its own.
+    data = Buffer.allocUnsafe(view.length);
+    view.copy(data);
+  }
   return { index: h.index, term: h.term, type: typeOf(h), data };
 }

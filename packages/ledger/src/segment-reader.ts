@@ -1,14 +1,17 @@
-// Reads a run of consecutive entries from the segments: one read per segment touched,
-// every entry checked against its CRCs and against the in-memory index.
+// Reads a run of consecutive entries from the segments: reads of at most readRunBytesMax (or
+// one entry) into a reused buffer, every entry checked against its CRCs and against the
+// in-memory index, then copied out (read-buffer.ts says why).
 
 import type { Entry } from '@ledgermq/raft';
+import { headerBytes, readRunBytesMax } from './constants.ts';
 import { decodeEntry } from './entry-codec.ts';
 import type { EntryIndex } from './entry-index.ts';
 import { CorruptEntryError } from './errors.ts';
+import type { ReadBuffer } from './read-buffer.ts';
 import type { SegmentFile } from './segment-file.ts';
 
-/** Entries [lo, hi) (all held in `index`), appended to `out`. */
-export function readRun(segments: readonly SegmentFile[], index: EntryIndex, lo: number, hi: number, out: Entry[]): void {
+/** Entries [lo, hi) (all held in `index`), appended to `out`; `scratch` holds each read. */
+export function readRun(segments: readonly SegmentFile[], index: EntryIndex, lo: number, hi: number, out: Entry[], scratch: ReadBuffer): void {
   let i = lo;
   let si = findSegment(segments, index.posOf(lo));
   // Bounded: each round consumes at least one entry.
@@ -17,15 +20,18 @@ export function readRun(segments: readonly SegmentFile[], index: EntryIndex, lo:
     while (si < segments.length && !segments[si].contains(index.posOf(i))) si++;
     if (si === segments.length) throw new CorruptEntryError(`no segment holds entry ${i}`);
     const seg = segments[si];
-    let j = i + 1;
-    while (j < hi && index.posOf(j) < seg.end) j++;
     const start = index.posOf(i);
+    let j = i + 1;
+    // Bounded by hi: entries of this segment while the read stays within readRunBytesMax.
+    while (j < hi && index.posOf(j) < seg.end && index.posOf(j) + index.sizeOf(j) - start <= readRunBytesMax) j++;
     const len = index.posOf(j - 1) + index.sizeOf(j - 1) - start;
-    const buf = Buffer.allocUnsafe(len);
+    const buf = scratch.get(len);
     if (seg.read(start, buf, 0, len) !== len) throw new CorruptEntryError(`segment ${seg.name} is shorter than entry ${j - 1} needs`);
     for (let k = i; k < j; k++) {
-      const e = decodeEntry(buf, index.posOf(k) - start);
-      if (!e || e.index !== k || e.term !== index.termOf(k)) throw new CorruptEntryError(`entry ${k} in segment ${seg.name} fails its checks`);
+      const e = decodeEntry(buf, index.posOf(k) - start, len, true);
+      if (!e || e.index !== k || e.term !== index.termOf(k) || e.data.length + headerBytes !== index.sizeOf(k)) {
+        throw new CorruptEntryError(`entry ${k} in segment ${seg.name} fails its checks`);
+      }
       out.push(e);
     }
     i = j;

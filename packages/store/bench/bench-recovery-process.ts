@@ -1,28 +1,43 @@
-// npm run bench:store -- --recovery-process [--messages N --batch M --queues Q --json FILE]
+// npm run bench:store -- --recovery-process [--messages N --batch M --queues Q --live L --json FILE]
 //
 // The issue's recovery figure on real processes: a LocalCluster (a NameServer and a three-node
-// broker group, loopback, free ports) is loaded with N messages (1 KiB bodies, a tag, a key and
-// a client id each, M per entry) through the admin Propose RPC; then every broker node is
-// killed with SIGKILL at once, mid-apply on the followers (the load's last acks are not waited
-// for on them), and started again. Timed from the restart to serving: a leader whose admin
+// broker group, loopback, free ports) holding N messages (1 KiB bodies, a tag, a key and a
+// client id each, M per entry); then every broker node is killed with SIGKILL at once, mid-apply
+// on the followers (the load's last acks are not waited for on them), and started again.
+//
+// Loading: the first N - L messages are written straight into the group's Raft log, the same
+// bytes on every node (the Ledger the nodes use, term 1, committed), and applied to a store as a
+// node applies them (StoreStateMachine, a chunk of entries per event-loop turn, so its own
+// checkpoints run as they do on a node), copied to every node, before the nodes start. (Nodes
+// left to apply a million preloaded entries at their first start do it in one synchronous run,
+// without a checkpoint until the end: one huge LevelDB write still being compacted at the
+// kill, which is no state a loaded group is in.) The last L messages (default liveMessagesDefault, `--live N` for all) go
+// through the admin Propose RPC of the running group, so the kill meets the same state as
+// before: followers mid-apply, unflushed store changes, LevelDB's log. Loading everything
+// through Propose took 775 s for a million messages on the shared two-core machine (the
+// replication path slows down as the log grows), which made the figure nearly unusable. Timed from the restart to serving: a leader whose admin
 // Status reports that it applied everything committed before the kill, and to every node
 // having applied it. Process start-up (module loading: LocalCluster runs nodes from its bundle,
 // broker/src/local/node-bundle.ts) is in the figure: it is part of "kill -9 to serving". Node
 // configuration is the default (verifyCommitLogOnStart=true: the whole log's CRCs are checked
 // at every start). One run; no asserts: this measures.
 
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { cpSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { LocalCluster } from '@ledgermq/broker/local';
-import { AdminCallError } from '@ledgermq/raft-node';
-import { CommandKind, emptyProperties, encodeCommand, encodeMessageBatch, topicConfig } from '@ledgermq/store';
+import { Ledger, RealFileSystem } from '@ledgermq/ledger';
+import { type Entry, EntryType } from '@ledgermq/raft';
+import { AdminCallError, loadConfigFile } from '@ledgermq/raft-node';
+import { CommandKind, emptyProperties, encodeCommand, encodeMessageBatch, StoreStateMachine, topicConfig } from '@ledgermq/store';
 
 export interface RecoveryProcessArgs {
   readonly messages: number;
   readonly batch: number;
   readonly queues: number;
   readonly json: string | null;
+  /** Messages loaded through the running group (the rest is written into the log before it starts). */
+  readonly live: number;
   /** Leave the cluster's directory (node logs) in place, and say where. */
   readonly keep: boolean;
 }
@@ -37,6 +52,15 @@ const startTimeoutMs = 60_000;
 const loadTimeoutMs = 30 * 60_000;
 const recoveryTimeoutMs = 120_000;
 const pollMs = 20;
+/** Messages loaded through the running group by default: enough that the kill meets a busy group. */
+export const liveMessagesDefault = 64_000;
+/** Entries per Ledger.append while writing the log before the start. */
+const preloadAppendEntries = 1024;
+/** Entries per store.apply() while applying it (a node's apply batches are of this order). */
+const preloadApplyEntries = 64;
+/** The preloaded log's leader and term (the nodes elect a new leader in a later term). */
+const preloadTerm = 1;
+const preloadLeader = 'n0';
 const timelineLinesMax = 12;
 
 function entryBody(seq: number, n: number, queues: number): Buffer {
@@ -54,13 +78,75 @@ async function sleep(ms: number): Promise<void> {
   await new Promise((r) => setTimeout(r, ms));
 }
 
-/** Proposes every message through the leader, `inflight` calls at a time; returns the leader's commit after. */
-async function load(cluster: LocalCluster, a: RecoveryProcessArgs): Promise<number> {
-  await proposeRetrying(cluster, [Buffer.from(encodeCommand({ kind: CommandKind.TopicCreate, topic: topicConfig(topic, { readQueueNums: a.queues, writeQueueNums: a.queues }) }))], Date.now() + startTimeoutMs);
-  let seq = 0;
+/**
+ * Writes the topic and messages [0, count) into every node's Raft log before the nodes start:
+ * one Ledger written as the nodes open theirs (their configuration's directory, group id and
+ * segment size), committed in its hard state, copied to the other nodes (replicas are
+ * byte-identical). Returns the last index.
+ */
+async function preload(cluster: LocalCluster, a: RecoveryProcessArgs, count: number): Promise<number> {
+  const nodes = cluster.group(group);
+  const cfgs = nodes.map((n) => loadConfigFile(n.plan.configFile, () => {}));
+  const raftDir = (dataDir: string) => path.join(dataDir, 'raft');
+  const ledger = Ledger.open({ fs: new RealFileSystem(), dir: raftDir(cfgs[0].dataDir), groupId: cfgs[0].groupId, segmentBytes: cfgs[0].segmentBytes });
+  let index = 0;
+  const next = (data: Uint8Array): Entry => ({ index: ++index, term: preloadTerm, type: EntryType.Normal, data });
+  ledger.append([next(topicCreate(a))]);
+  let pending: Entry[] = [];
+  // Bounded by the message count.
+  for (let seq = 0; seq < count; ) {
+    const n = Math.min(a.batch, count - seq);
+    pending.push(next(entryBody(seq, n, a.queues)));
+    seq += n;
+    if (pending.length >= preloadAppendEntries || seq >= count) {
+      ledger.append(pending);
+      pending = [];
+    }
+  }
+  ledger.sync();
+  ledger.saveHardState({ term: preloadTerm, vote: preloadLeader, commit: index });
+  const storeDir = (dataDir: string) => path.join(dataDir, 'store');
+  const store = await StoreStateMachine.open({ dir: storeDir(cfgs[0].dataDir), log: ledger });
+  // Bounded by the log: each round applies at least one entry.
+  for (let i = 1; i <= index; i += preloadApplyEntries) {
+    store.apply(ledger.entries(i, Math.min(i + preloadApplyEntries, index + 1), Number.MAX_SAFE_INTEGER));
+    await new Promise(setImmediate); // the store's own checkpoints run between applies, as on a node
+  }
+  await store.close();
+  ledger.close();
+  for (const cfg of cfgs.slice(1)) {
+    cpSync(raftDir(cfgs[0].dataDir), raftDir(cfg.dataDir), { recursive: true });
+    cpSync(storeDir(cfgs[0].dataDir), storeDir(cfg.dataDir), { recursive: true });
+  }
+  return index;
+}
+
+function topicCreate(a: RecoveryProcessArgs): Buffer {
+  return Buffer.from(encodeCommand({ kind: CommandKind.TopicCreate, topic: topicConfig(topic, { readQueueNums: a.queues, writeQueueNums: a.queues }) }));
+}
+
+/** Waits until every node of the group applied `index` (the preloaded log). */
+async function waitApplied(cluster: LocalCluster, index: number): Promise<void> {
+  const deadline = Date.now() + loadTimeoutMs;
+  // Bounded by the deadline.
+  while (Date.now() < deadline) {
+    const st = await cluster.statuses(group).catch(() => new Map());
+    if (st.size === cluster.group(group).length && [...st.values()].every((s) => s.applied >= index)) return;
+    await sleep(pollMs * 10);
+  }
+  throw new Error(`the group did not apply the preloaded log (${index}) within ${loadTimeoutMs} ms`);
+}
+
+/**
+ * Proposes messages [from, a.messages) through the leader, `inflight` calls at a time (the topic
+ * too when nothing was preloaded); returns the leader's commit after.
+ */
+async function load(cluster: LocalCluster, a: RecoveryProcessArgs, from: number): Promise<number> {
+  if (from === 0) await proposeRetrying(cluster, [topicCreate(a)], Date.now() + startTimeoutMs);
+  let seq = from;
   const deadline = Date.now() + loadTimeoutMs;
   const t0 = performance.now();
-  let reported = 0;
+  let reported = from;
   const worker = async (): Promise<void> => {
     // Bounded by the message count (and the deadline).
     while (seq < a.messages) {
@@ -74,12 +160,12 @@ async function load(cluster: LocalCluster, a: RecoveryProcessArgs): Promise<numb
       await proposeRetrying(cluster, payloads, deadline);
       if (seq - reported >= 100_000) {
         reported = seq;
-        console.error(`proposed ${seq} messages (${Math.round(seq / ((performance.now() - t0) / 1000))} msg/s)`);
+        console.error(`proposed ${seq - from} messages (${Math.round((seq - from) / ((performance.now() - t0) / 1000))} msg/s)`);
       }
     }
   };
   await Promise.all(Array.from({ length: inflight }, worker));
-  console.error(`loaded ${a.messages} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
+  console.error(`proposed ${a.messages - from} messages through the group in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
   return (await (await cluster.waitForLeader(group, { timeoutMs: startTimeoutMs })).node.admin.status()).commit as number;
 }
 
@@ -148,12 +234,23 @@ export async function benchRecoveryProcess(a: RecoveryProcessArgs): Promise<void
   const root = mkdtempSync(path.join(tmpdir(), 'ledgermq-bench-recovery-'));
   const cluster = await LocalCluster.create({ dataDir: root, ports: 'auto' });
   try {
+    const offline = a.messages - Math.min(a.live, a.messages);
+    const t0 = performance.now();
+    const preloaded = offline > 0 ? await preload(cluster, a, offline) : 0;
+    if (offline > 0) console.error(`wrote and applied ${offline} messages (entries 1..${preloaded}) in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     cluster.startAll();
     await cluster.waitForNamesrvs(startTimeoutMs);
-    const commit = await load(cluster, a);
+    if (offline > 0) {
+      const t1 = performance.now();
+      await waitApplied(cluster, preloaded);
+      console.error(`the nodes started at ${preloaded} in ${((performance.now() - t1) / 1000).toFixed(1)} s`);
+    }
+    const commit = await load(cluster, a, offline);
+    console.error(`loaded ${a.messages} messages in ${((performance.now() - t0) / 1000).toFixed(1)} s`);
     const r = await killAndRestart(cluster, commit);
     const rows: [string, string][] = [
       ['messages (1 KiB bodies)', `${a.messages} (${a.batch}/entry), ${a.queues} queues, commit index ${commit}`],
+      ['  written into the log before the start / proposed to the running group', `${offline} / ${a.messages - offline}`],
       ['applied at the kill, per node', r.appliedAtKill.join(' / ')],
       ['kill -9 of every node -> a leader serving everything committed, ms (target 5,000)', Math.round(r.toLeaderServingMs).toLocaleString('en')],
       ['kill -9 of every node -> every node applied it, ms', Math.round(r.toAllAppliedMs).toLocaleString('en')],

@@ -1,7 +1,7 @@
 // npm run bench:store [-- --messages N --batch M --queues Q --runs R --unflushed U --json FILE]
-// npm run bench:store -- --recovery-process [--messages N --batch M --keep]: kill -9 of real node
-//   processes holding N messages, to serving again (bench-recovery-process.ts; defaults 1,000,000
-//   messages, 16 per entry).
+// npm run bench:store -- --recovery-process [--messages N --batch M --live L --keep]: kill -9 of
+//   real node processes holding N messages, to serving again (bench-recovery-process.ts; defaults
+//   1,000,000 messages, 16 per entry, the last 64,000 proposed to the running group).
 //
 // One node, in process: a real Ledger with the entries pre-written (1 KiB bodies, a tag, one
 // key and a client id each: two LevelDB index entries per message), and a real StoreStateMachine.
@@ -28,13 +28,13 @@ import path from 'node:path';
 import { Ledger, RealFileSystem } from '@ledgermq/ledger';
 import { type Entry, EntryType } from '@ledgermq/raft';
 import { CommandKind, emptyProperties, encodeCommand, encodeMessageBatch, StoreStateMachine, topicConfig } from '@ledgermq/store';
-import { benchRecoveryProcess } from './bench-recovery-process.ts';
+import { benchRecoveryProcess, liveMessagesDefault } from './bench-recovery-process.ts';
 
-interface Args { messages: number; batch: number; runs: number; json: string | null; queues: number; unflushed: number; recoveryProcess: boolean; keep: boolean }
+interface Args { messages: number; batch: number; runs: number; json: string | null; queues: number; unflushed: number; recoveryProcess: boolean; keep: boolean; live: number }
 
 function parseArgs(argv: string[]): Args {
   const recoveryProcess = argv.includes('--recovery-process');
-  const a: Args = { messages: 1_000_000, batch: recoveryProcess ? 16 : 1, runs: 3, json: null, queues: 8, unflushed: 200_000, recoveryProcess, keep: argv.includes('--keep') };
+  const a: Args = { messages: 1_000_000, batch: recoveryProcess ? 16 : 1, runs: 3, json: null, queues: 8, unflushed: 200_000, recoveryProcess, keep: argv.includes('--keep'), live: liveMessagesDefault };
   for (let i = 0; i < argv.length; i++) {
     const k = argv[i];
     const v = argv[i + 1];
@@ -44,6 +44,7 @@ function parseArgs(argv: string[]): Args {
     else if (k === '--runs') a.runs = Number(v);
     else if (k === '--queues') a.queues = Number(v);
     else if (k === '--unflushed') a.unflushed = Number(v);
+    else if (k === '--live') a.live = Number(v);
     else if (k === '--json') a.json = v ?? null;
     else continue;
     i++;
@@ -53,6 +54,7 @@ function parseArgs(argv: string[]): Args {
   }
   if (a.batch > 1024) throw new Error('--batch is at most 1024 messages per entry');
   if (!a.recoveryProcess && !(a.unflushed >= 0 && a.unflushed < a.messages)) throw new Error('--unflushed must be in [0, messages)');
+  if (!(Number.isInteger(a.live) && a.live >= 0)) throw new Error('--live must be a non-negative integer');
   return a;
 }
 

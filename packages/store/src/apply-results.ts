@@ -3,6 +3,7 @@
 
 import { assert } from './assert.ts';
 import type { CommandKind } from './command-kind.ts';
+import { encodeOffsetMessageId } from './message-id.ts';
 
 export interface AppliedMessage {
   readonly queueOffset: number;
@@ -12,6 +13,26 @@ export interface AppliedMessage {
   readonly uniqKey: string | null;
   /** The broker's offset id, when the store host is IPv4:port. */
   readonly offsetMsgId: string | null;
+}
+
+/**
+ * One applied message as apply records it: the offset id is built only when asked for (the
+ * broker's send path formats its own; a string of 32 hex characters per applied message was
+ * a measurable part of apply).
+ */
+export class AppliedRecord implements AppliedMessage {
+  constructor(
+    readonly queueOffset: number,
+    readonly physicalOffset: number,
+    readonly size: number,
+    readonly uniqKey: string | null,
+    /** The store host when it is IPv4:port (an offset id can carry it), else null. */
+    private readonly offsetIdHost: string | null,
+  ) {}
+
+  get offsetMsgId(): string | null {
+    return this.offsetIdHost === null ? null : encodeOffsetMessageId(this.offsetIdHost, this.physicalOffset);
+  }
 }
 
 export const RejectReason = { TopicNotFound: 'topic-not-found', QueueNotFound: 'queue-not-found', NotWritable: 'not-writable' } as const;

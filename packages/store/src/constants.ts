@@ -51,6 +51,12 @@ export const cqFileNameDigits = 20;
  * took 4-6 s here, with 20k 3.4 s. Batches still grow while a flush is in flight.
  */
 export const indexFlushEntries = 20_000;
+/** Message ids fetched from LevelDB per step of MessageIndex.flushedUniqKeys (the broker's start-up scan). */
+export const uniqKeyScanBatchKeys = 1000;
+/** An `idx/b` id block ends once it holds this many bytes (plus at most one id). */
+export const uniqBlockBytesMax = 256 * 1024;
+/** Id blocks fetched from LevelDB per step of that scan. */
+export const uniqBlockScanBatchBlocks = 16;
 /** Keys one step of the index sweep after retention scans (each step is one LevelDB batch). */
 export const indexSweepKeysPerBatch = 10_000;
 

@@ -24,6 +24,8 @@ export class ConsumeQueueSet {
   readonly rootDir: string;
   readonly files: DirtyFiles;
   private readonly queues = new Map<QueueKey, ConsumeQueue>();
+  /** The same queues by topic, then queue id: apply finds an entry's queue without building its key string. */
+  private readonly byTopic = new Map<string, (ConsumeQueue | undefined)[]>();
 
   private constructor(storeDir: string, private readonly recordsPerFile: number, readonly fs: FileSystem) {
     this.rootDir = path.join(storeDir, 'consumequeue');
@@ -48,7 +50,7 @@ export class ConsumeQueueSet {
     }
     for (const [key, state] of [...states].sort(([a], [b]) => (a < b ? -1 : 1))) {
       const { topic, queueId } = parseQueueKey(key);
-      set.queues.set(key, ConsumeQueue.recover(set.options(topic, queueId), state));
+      set.add(key, ConsumeQueue.recover(set.options(topic, queueId), state));
     }
     return set;
   }
@@ -62,16 +64,15 @@ export class ConsumeQueueSet {
   }
 
   get(topic: string, queueId: number): ConsumeQueue | undefined {
-    return this.queues.get(queueKey(topic, queueId));
+    return this.byTopic.get(topic)?.[queueId];
   }
 
   /** The queue, created empty at `startOffset` if it does not exist yet. */
   obtain(topic: string, queueId: number, startOffset = 0): ConsumeQueue {
-    const key = queueKey(topic, queueId);
-    let q = this.queues.get(key);
+    let q = this.get(topic, queueId);
     if (!q) {
       q = ConsumeQueue.create(this.options(topic, queueId), startOffset);
-      this.queues.set(key, q);
+      this.add(queueKey(topic, queueId), q);
     }
     return q;
   }
@@ -110,6 +111,20 @@ export class ConsumeQueueSet {
   close(): void {
     for (const q of this.queues.values()) q.close();
     this.queues.clear();
+    this.byTopic.clear();
+  }
+
+  private add(key: QueueKey, q: ConsumeQueue): void {
+    assert(!this.queues.has(key), `queue ${key} added twice`);
+    this.queues.set(key, q);
+    let ids = this.byTopic.get(q.topic);
+    if (ids === undefined) {
+      ids = [];
+      this.byTopic.set(q.topic, ids);
+    }
+    // Queue ids are bounded (queueIdMax): the array stays small.
+    while (ids.length <= q.queueId) ids.push(undefined);
+    ids[q.queueId] = q;
   }
 
   private options(topic: string, queueId: number) {

@@ -2,14 +2,14 @@
 // same on every replica (everything it reads is in the entry or in state built from earlier
 // entries; the store timestamp was stamped by the leader into the entry).
 
-import { type AppliedMessage, type ApplyResult, CommandOutcome, RejectReason } from './apply-results.ts';
+import { AppliedRecord, type ApplyResult, CommandOutcome, RejectReason } from './apply-results.ts';
 import { CommandKind, isCommandKind } from './command-kind.ts';
 import { commandKindOf, decodeCommand, type StateCommand } from './commands.ts';
 import type { ConsumeQueueSet } from './consume-queue-set.ts';
 import { tagHash } from './cq-record.ts';
 import { UnknownCommandError } from './errors.ts';
 import { scanMessageBatch } from './message-codec.ts';
-import { canEncodeOffsetMessageId, encodeOffsetMessageId } from './message-id.ts';
+import { canEncodeOffsetMessageId } from './message-id.ts';
 import type { MessageIndex } from './message-index.ts';
 import type { Metadata } from './metadata.ts';
 import { Perm } from './metadata-types.ts';
@@ -42,16 +42,15 @@ function applyBatch(ctx: ApplyContext, index: number, body: Uint8Array): ApplyRe
   if ((t.perm & Perm.Write) === 0) return rejected(index, topic, queueId, RejectReason.NotWritable);
   const base = ctx.entryPos + ctx.headerBytes;
   const q = ctx.queues.obtain(topic, queueId);
-  const withOffsetId = canEncodeOffsetMessageId(storeHost);
-  const applied: AppliedMessage[] = new Array(records.length);
+  const offsetIdHost = canEncodeOffsetMessageId(storeHost) ? storeHost : null;
+  const applied: AppliedRecord[] = new Array(records.length);
   for (let k = 0; k < records.length; k++) {
     const m = records[k];
     const physicalOffset = base + m.recordOffsetBytes;
     const size = m.recordBytes;
     const queueOffset = q.appendRecord(physicalOffset, size, tagHash(m.tags));
     ctx.index.addMessage(topic, queueId, queueOffset, physicalOffset, size, storeTimestampMs, m.uniqKey, m.keys);
-    const offsetMsgId = withOffsetId ? encodeOffsetMessageId(storeHost, physicalOffset) : null;
-    applied[k] = { queueOffset, physicalOffset, size, uniqKey: m.uniqKey, offsetMsgId };
+    applied[k] = new AppliedRecord(queueOffset, physicalOffset, size, m.uniqKey, offsetIdHost);
   }
   return { type: 'messages', index, topic, queueId, messages: applied };
 }

@@ -61,6 +61,32 @@ describe('MessageIndex', () => {
     expect(ids.sort()).toEqual(['DUP', 'DUP', 'DUP', ...Array.from({ length: 10 }, (_, k) => `U${k}`).filter((u) => u !== 'U3' && u !== 'U8')].sort());
   });
 
+  it('id blocks hold every flushed id: reading them gives the ids the idx/u keys give, across many blocks', async () => {
+    const { db, index } = await setup();
+    const fromBlocks = new MessageIndex(db, () => 0, 4, true);
+    // Long ids (about 2 KiB each) so that one checkpoint's ids span several blocks; some
+    // non-ASCII, some messages without an id, some ids twice.
+    const want: string[] = [];
+    for (let k = 0; k < 400; k++) {
+      const id = k % 7 === 0 ? null : k % 11 === 0 ? `é€${k}`.repeat(300) : k % 13 === 0 ? 'TWICE' : `U${k}-${'x'.repeat(2000)}`;
+      index.add(hit(k), id, []);
+      if (id !== null) want.push(id);
+    }
+    await flush(db, index);
+    index.add(hit(400), 'LATE', []);
+    want.push('LATE');
+    await flush(db, index);
+    const blocks = (await db.keys().all()).filter((k) => k.subarray(0, 5).toString('latin1') === 'idx/b');
+    expect(blocks.length).toBeGreaterThanOrEqual(4);
+    const read = async (ix: MessageIndex): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const id of ix.flushedUniqKeys()) out.push(id);
+      return out.sort();
+    };
+    expect(await read(fromBlocks)).toEqual(want.sort());
+    expect(await read(index)).toEqual(want.sort());
+  });
+
   it('keeps ids and keys apart whatever bytes they hold (length-prefixed, no separator aliasing)', async () => {
     const { db, index } = await setup();
     index.add(hit(1), 'a', ['x\u0000y']);
@@ -85,7 +111,7 @@ describe('MessageIndex', () => {
     expect(await index.byUniqKey('U11')).toEqual([]);
     expect(await index.byUniqKey('U12')).toEqual([hit(12)]);
     const keysIn = async (): Promise<number> => (await db.keys().all()).length;
-    expect(await keysIn()).toBe(40);
+    expect(await keysIn()).toBe(41); // 20 ids, 20 keys and one id block (its last id is above the floor)
     let from: Buffer | null = null;
     let steps = 0;
     let deleted = 0;
@@ -98,7 +124,7 @@ describe('MessageIndex', () => {
     } while (from !== null && steps < 100);
     expect(deleted).toBe(24); // 12 messages x (id + key)
     expect(steps).toBeGreaterThanOrEqual(10);
-    expect(await keysIn()).toBe(16);
+    expect(await keysIn()).toBe(17);
     expect((await index.byKey('T', 'all', 100)).length).toBe(13);
   });
 });
@@ -138,5 +164,45 @@ describe('index sweep in the store', () => {
     expect(await again.index.byUniqKey(`U${firstKept - 1}`)).toEqual([]);
     expect((await again.index.byUniqKey(`U${firstKept}`)).map((h) => h.queueOffset)).toEqual([firstKept]);
     await again.close();
+  });
+
+  it('reads the ids from the blocks only while every checkpoint wrote them; a store an older version checkpointed falls back to the keys', async () => {
+    const t = tempDir('blocks');
+    cleanups.push(t.cleanup);
+    const ledger = openLedger(path.join(t.dir, 'ledger'));
+    cleanups.push(() => ledger.close());
+    const bodies = [createTopicBody('T', 1)];
+    for (let k = 0; k < 40; k++) bodies.push(batchBody('T', 0, [message('x', { uniqKey: `U${k}`, keys: [`k${k}`] })], 1_700_000_000_000 + k));
+    const entries = appendBodies(ledger, bodies);
+    const dir = path.join(t.dir, 's');
+    const ids = async (s: StoreStateMachine): Promise<string[]> => {
+      const out: string[] = [];
+      for await (const id of s.index.flushedUniqKeys()) out.push(id);
+      return out.sort();
+    };
+    const want = (n: number) => Array.from({ length: n }, (_, k) => `U${k}`).sort();
+    let s = await StoreStateMachine.open({ dir, log: ledger });
+    expect(s.index.blocksComplete).toBe(true); // a new store: no id outside the blocks
+    s.apply(entries.slice(0, 11));
+    await s.close();
+    s = await StoreStateMachine.open({ dir, log: ledger });
+    expect(s.index.blocksComplete).toBe(true);
+    expect(await ids(s)).toEqual(want(10));
+    s.apply(entries.slice(11, 21));
+    await s.close();
+    // As an older version leaves it: its checkpoints wrote no blocks and did not move the mark.
+    const raw = new Level<Buffer, Buffer>(path.join(dir, 'db'), { keyEncoding: 'buffer', valueEncoding: 'buffer' });
+    for (const k of await raw.keys().all()) if (k.toString('latin1', 0, 5) === 'idx/b') await raw.del(k);
+    await raw.put(Buffer.from('ckpt/uniq-blocks'), Buffer.from('11'));
+    await raw.close();
+    s = await StoreStateMachine.open({ dir, log: ledger });
+    expect(s.index.blocksComplete).toBe(false);
+    expect(await ids(s)).toEqual(want(20));
+    s.apply(entries.slice(21));
+    await s.close();
+    s = await StoreStateMachine.open({ dir, log: ledger });
+    expect(s.index.blocksComplete).toBe(false); // once incomplete, always read from the keys
+    expect(await ids(s)).toEqual(want(40));
+    await s.close();
   });
 });

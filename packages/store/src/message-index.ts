@@ -12,9 +12,22 @@
 // log order within one look-up prefix, and the length prefixes keep one id or key from
 // aliasing another's range. Values: queueId u16, queueOffset u64, size u32, storeTimestampMs
 // u64 (little-endian), and for `u` entries the topic (u8 len + bytes).
+//
+// Id blocks: each checkpoint also writes the ids it flushes as a few `idx/b` + pos u64 BE
+// entries (pos of the block's last message) whose value is the ids, each u16 BE length +
+// UTF-8. The broker rebuilds its stored-id filter from every id at each start, and reading a
+// million `idx/u` keys out of LevelDB cost ~1.7 µs of main-thread CPU per key (seconds, on
+// every node at once after a group restart); the blocks give the same ids in a few dozen
+// values. Which ids share a block depends on when checkpoints ran: node-specific, left out of
+// replica digests. Whether the blocks hold every id is the state machine's to say (it records
+// that with each checkpoint, store-state-machine.ts); when they may not (a store that an older
+// version checkpointed), flushedUniqKeys() reads the `idx/u` keys as before.
 
 import { assert } from './assert.ts';
-import { indexSweepKeysPerBatch, queryResultsDefault, queryResultsMax, stringBytesMax, topicNameCharsMax } from './constants.ts';
+import {
+  indexSweepKeysPerBatch, queryResultsDefault, queryResultsMax, stringBytesMax, topicNameCharsMax, uniqBlockBytesMax, uniqBlockScanBatchBlocks,
+  uniqKeyScanBatchKeys,
+} from './constants.ts';
 import { MalformedError } from './errors.ts';
 import type { BatchSink, StoreDb } from './store-db.ts';
 
@@ -30,6 +43,7 @@ export interface IndexHit {
 const twoTo32 = 2 ** 32;
 const uniqTag = Buffer.from('idx/u', 'latin1');
 const keyTag = Buffer.from('idx/k', 'latin1');
+const blockTag = Buffer.from('idx/b', 'latin1');
 /** Every index key lies in [indexStart, indexEnd). */
 const indexStart = Buffer.from('idx/', 'latin1');
 const indexEnd = Buffer.from('idx0', 'latin1');
@@ -154,16 +168,31 @@ class Layer {
   }
 }
 
+/** Whether the database holds any `idx/u` entry (a store with none has every id in blocks). */
+export async function hasUniqKeys(db: StoreDb): Promise<boolean> {
+  const lt = Buffer.from(uniqTag);
+  lt[lt.length - 1]! += 1;
+  return (await db.keys({ gte: uniqTag, lt, limit: 1 }).all()).length > 0;
+}
+
 export class MessageIndex {
   private pending = new Layer();
   private flushing: Layer | null = null;
   private readonly scratch = Buffer.allocUnsafe(scratchBytes);
+  /** Where an id block is assembled: at most uniqBlockBytesMax plus one id. */
+  private readonly blockScratch = Buffer.allocUnsafe(uniqBlockBytesMax + 2 + stringBytesMax);
+  private readonly blockKey = Buffer.allocUnsafe(tagBytes + posBytes);
 
-  /** `floor()`: the first physical offset the log still holds; entries below it are gone. */
+  /**
+   * `floor()`: the first physical offset the log still holds; entries below it are gone.
+   * `blocksComplete`: every flushed id is in an `idx/b` block (see the header), so
+   * flushedUniqKeys() reads the blocks. Checkpoints write blocks either way.
+   */
   constructor(
     private readonly db: StoreDb,
     private readonly floor: () => number,
     private readonly sweepKeysPerStep = indexSweepKeysPerBatch,
+    readonly blocksComplete = false,
   ) {
     assert(Number.isInteger(sweepKeysPerStep) && sweepKeysPerStep >= 1, `sweepKeysPerStep ${sweepKeysPerStep}`);
   }
@@ -199,16 +228,13 @@ export class MessageIndex {
     return this.pending.hasUniq(uniqKey) || (this.flushing?.hasUniq(uniqKey) ?? false);
   }
 
-  /** Every message id in LevelDB (not the unflushed layers), in key order. For the broker's stored-id filter. */
-  async *flushedUniqKeys(): AsyncGenerator<string> {
-    const lt = Buffer.from(uniqTag);
-    lt[lt.length - 1]! += 1;
-    for await (const k of this.db.keys({ gte: uniqTag, lt })) {
-      const b = Buffer.from(k.buffer, k.byteOffset, k.byteLength);
-      const n = b.readUInt16BE(tagBytes);
-      assert(tagBytes + 2 + n + posBytes === b.length, `index id key of ${b.length} bytes has a ${n}-byte id`);
-      yield b.toString('utf8', tagBytes + 2, tagBytes + 2 + n);
-    }
+  /**
+   * Every message id in LevelDB (not the unflushed layers), each at least once, in no
+   * particular order. For the broker's stored-id filter, which reads them all at every start:
+   * from the id blocks when they hold every id (see the header), else from the `idx/u` keys.
+   */
+  flushedUniqKeys(): AsyncIterableIterator<string> {
+    return new UniqKeyScan(this.db, this.blocksComplete);
   }
 
   byKey(topic: string, key: string, limit = queryResultsDefault): Promise<IndexHit[]> {
@@ -256,6 +282,27 @@ export class MessageIndex {
         sink.put(b.subarray(at, end), kValue);
       }
     }
+    this.putUniqBlocks(layer, sink);
+  }
+
+  /** The layer's ids as `idx/b` blocks of at most uniqBlockBytesMax (see the header). */
+  private putUniqBlocks(layer: Layer, sink: BatchSink): void {
+    const b = this.blockScratch;
+    let at = 0;
+    let lastPos = -1;
+    const cut = () => {
+      putPos(this.blockKey, putTag(this.blockKey, 0, blockTag), lastPos);
+      sink.put(this.blockKey, b.subarray(0, at));
+      at = 0;
+    };
+    for (let s = 0; s < layer.size; s++) {
+      const uniq = layer.uniqs[s];
+      if (uniq === null) continue;
+      at = putString(b, at, uniq, 2);
+      lastPos = layer.physicalOffset(s);
+      if (at >= uniqBlockBytesMax) cut();
+    }
+    if (at > 0) cut();
   }
 
   endFlush(): void {
@@ -342,6 +389,93 @@ function putPos(b: Buffer, at: number, pos: number): number {
   b.writeUInt32BE(Math.floor(pos / twoTo32), at);
   b.writeUInt32BE(pos % twoTo32, at + 4);
   return at + posBytes;
+}
+
+/**
+ * The ids of MessageIndex.flushedUniqKeys(): fetched from LevelDB a batch at a time (blocks, or
+ * `idx/u` keys), decoded into an array, handed out one by one. An iterator object rather than
+ * an async generator: a million ids go through it at every start, and a generator's yield
+ * (an await per value) cost twice as much per id here as a resolved promise.
+ */
+class UniqKeyScan implements AsyncIterableIterator<string> {
+  private ids: string[] = [];
+  private at = 0;
+  private readonly it;
+  private ended = false;
+
+  constructor(db: StoreDb, private readonly fromBlocks: boolean) {
+    const tag = fromBlocks ? blockTag : uniqTag;
+    const lt = Buffer.from(tag);
+    lt[lt.length - 1]! += 1;
+    this.it = db.iterator({ gte: tag, lt, keys: !fromBlocks, values: fromBlocks, keyEncoding: 'view' } as { gte: Buffer; lt: Buffer });
+  }
+
+  [Symbol.asyncIterator](): AsyncIterableIterator<string> {
+    return this;
+  }
+
+  next(): Promise<IteratorResult<string>> {
+    if (this.at < this.ids.length) return Promise.resolve({ value: this.ids[this.at++], done: false });
+    return this.refill();
+  }
+
+  async return(): Promise<IteratorResult<string>> {
+    await this.end();
+    return { value: undefined, done: true };
+  }
+
+  private async refill(): Promise<IteratorResult<string>> {
+    try {
+      // Bounded: each round either hands out an id or ends (a batch of empty blocks moves on).
+      while (!this.ended) {
+        const got = await this.it.nextv(this.fromBlocks ? uniqBlockScanBatchBlocks : uniqKeyScanBatchKeys);
+        if (got.length === 0) break;
+        const ids: string[] = [];
+        for (const [k, v] of got) {
+          if (this.fromBlocks) decodeUniqBlock(v, ids);
+          else ids.push(uniqKeyOf(k));
+        }
+        this.ids = ids;
+        this.at = 0;
+        if (ids.length > 0) return { value: ids[this.at++], done: false };
+      }
+    } catch (err) {
+      await this.end();
+      throw err;
+    }
+    await this.end();
+    return { value: undefined, done: true };
+  }
+
+  private async end(): Promise<void> {
+    this.ids = [];
+    this.at = 0;
+    if (this.ended) return;
+    this.ended = true;
+    await this.it.close();
+  }
+}
+
+/** Appends the ids of an `idx/b` value (u16 BE length + UTF-8 each) to `out`. */
+function decodeUniqBlock(v: Uint8Array, out: string[]): void {
+  const b = Buffer.from(v.buffer, v.byteOffset, v.byteLength);
+  let at = 0;
+  // Bounded: every id advances `at` by at least 2.
+  while (at < b.length) {
+    if (at + 2 > b.length) throw new MalformedError('index id block', `cut short at byte ${at}`);
+    const n = b.readUInt16BE(at);
+    if (at + 2 + n > b.length) throw new MalformedError('index id block', `an id of ${n} bytes at byte ${at} runs past the end`);
+    out.push(b.toString('utf8', at + 2, at + 2 + n));
+    at += 2 + n;
+  }
+}
+
+/** The id of an `idx/u` key (u16 BE length, id, pos u64 BE after the tag). */
+function uniqKeyOf(k: Uint8Array): string {
+  const n = (k[tagBytes] << 8) | k[tagBytes + 1];
+  assert(tagBytes + 2 + n + posBytes === k.length, `index id key of ${k.length} bytes has a ${n}-byte id`);
+  const b = Buffer.from(k.buffer, k.byteOffset, k.byteLength);
+  return b.toString('utf8', tagBytes + 2, tagBytes + 2 + n);
 }
 
 function keyPos(k: Uint8Array): number {

@@ -8,6 +8,9 @@
 // - `ckpt/index-swept`: how far this node's index sweep after retention got (retention runs on
 //   each node's own schedule; so, until their sweeps end, do the index entries below the log
 //   start, which no look-up returns).
+// - `idx/b…` (the index's id blocks) and `ckpt/uniq-blocks`: which ids share a block depends on
+//   when this node's checkpoints ran, and a store an older version started has no blocks for
+//   its first ids (message-index.ts).
 // - nothing else: the applied index, voters, queue states, metadata and index entries are all
 //   functions of the applied log.
 // What legitimately differs on a node that installed a snapshot (see MESSAGE-FORMAT.md): its
@@ -25,8 +28,10 @@ import { parseQueueKey, type QueueKey } from './consume-queue-set.ts';
 import type { StoreDb } from './store-db.ts';
 
 /** LevelDB keys that differ between replicas of the same state (see the header). */
-export const nodeSpecificKeys: readonly string[] = ['ckpt/restore', 'ckpt/index-swept'];
-const excluded = nodeSpecificKeys.map((k) => Buffer.from(k, 'utf8'));
+export const nodeSpecificKeys: readonly string[] = ['ckpt/restore', 'ckpt/index-swept', 'ckpt/uniq-blocks', 'idx/b…'];
+const excluded = ['ckpt/restore', 'ckpt/index-swept', 'ckpt/uniq-blocks'].map((k) => Buffer.from(k, 'utf8'));
+/** Every key starting with it is node-specific (the `idx/b…` above). */
+const excludedPrefix = Buffer.from('idx/b', 'latin1');
 
 export interface FileDigest {
   /** File name: the first queue offset it holds, 20 digits. */
@@ -120,7 +125,7 @@ class PartHasher {
 export async function digestDb(db: StoreDb): Promise<DbDigest> {
   const parts = { all: new PartHasher(), meta: new PartHasher(), index: new PartHasher(), checkpoint: new PartHasher(), other: new PartHasher() };
   for await (const [key, v] of db.iterator()) {
-    if (excluded.some((x) => x.equals(key))) continue;
+    if (excluded.some((x) => x.equals(key)) || (key.length >= excludedPrefix.length && excludedPrefix.equals(key.subarray(0, excludedPrefix.length)))) continue;
     // Index keys are binary: latin1 maps each byte to one char, enough for the prefix tests.
     const k = key.toString('latin1', 0, 5);
     parts.all.add(key, v);

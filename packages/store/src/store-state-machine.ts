@@ -39,7 +39,7 @@ import type { QueueState } from './consume-queue.ts';
 import { ConsumeQueueSet, type QueueKey, parseQueueKey } from './consume-queue-set.ts';
 import { applyNormal } from './entry-applier.ts';
 import { CorruptStoreError, StoreClosedError, StoreFailedError } from './errors.ts';
-import { MessageIndex } from './message-index.ts';
+import { hasUniqKeys, MessageIndex } from './message-index.ts';
 import { MessageReader, type StoreLog } from './message-reader.ts';
 import { Metadata, encodeMetaValue } from './metadata.ts';
 import { readRestoreMarker, removeRestoreMarker, writeRestoreMarker } from './restore-marker.ts';
@@ -66,6 +66,12 @@ export interface StoreOptions {
 const metaPrefix = 'meta/';
 /** How far the index sweep after retention got: every index entry below it is deleted. */
 const indexSweptKey = Buffer.from('ckpt/index-swept', 'utf8');
+/**
+ * The applied index of the last checkpoint whose writer put every id it flushed into the
+ * index's id blocks (message-index.ts). Equal to `ckpt/applied` at open: every flushed id is in
+ * a block (an older version's checkpoint after it would have left it behind).
+ */
+const uniqBlocksKey = 'ckpt/uniq-blocks';
 
 export class StoreStateMachine implements StateMachine {
   readonly reader: MessageReader;
@@ -94,6 +100,8 @@ export class StoreStateMachine implements StateMachine {
     queues: ConsumeQueueSet,
     checkpoint: Checkpoint,
     private sweptTo: number,
+    /** Every flushed id is in an id block: checkpoints say so (see uniqBlocksKey). */
+    private readonly blocksComplete: boolean,
   ) {
     this.queues = queues;
     this.durable = checkpoint;
@@ -102,7 +110,7 @@ export class StoreStateMachine implements StateMachine {
     this.headerBytes = opts.headerBytes ?? ledgerHeaderBytes;
     this.perFile = opts.cqRecordsPerFile ?? cqFileRecordsDefault;
     this.results = new ApplyResults(opts.applyResultsMax ?? applyResultsMax);
-    this.index = new MessageIndex(db, () => this.firstRetainedPos(), opts.indexSweepKeysPerStep);
+    this.index = new MessageIndex(db, () => this.firstRetainedPos(), opts.indexSweepKeysPerStep, blocksComplete);
     this.reader = new MessageReader({
       log: opts.log,
       headerBytes: this.headerBytes,
@@ -135,7 +143,9 @@ export class StoreStateMachine implements StateMachine {
       const metadata = new Metadata();
       metadata.load((await scanPrefix(db, metaPrefix)).map(([k, v]) => [k.slice(metaPrefix.length), v]));
       const swept = await db.get(indexSweptKey);
-      const sm = new StoreStateMachine(opts, db, metadata, queues, checkpoint, swept === undefined ? 0 : Number(Buffer.from(swept).toString('utf8')));
+      const blocksAt = await db.get(Buffer.from(uniqBlocksKey, 'utf8'));
+      const blocksComplete = blocksAt !== undefined ? Number(Buffer.from(blocksAt).toString('utf8')) === checkpoint.applied : !(await hasUniqKeys(db));
+      const sm = new StoreStateMachine(opts, db, metadata, queues, checkpoint, swept === undefined ? 0 : Number(Buffer.from(swept).toString('utf8')), blocksComplete);
       sm.checkQueuesWithinLog();
       sm.startSweep(); // a sweep cut short by a crash or a stop starts again
       return sm;
@@ -389,6 +399,7 @@ export class StoreStateMachine implements StateMachine {
     addOps(batch, ops);
     this.index.beginFlush(encodedSink(this.db, batch));
     addOps(batch, checkpointOps(this.durable, to));
+    if (this.blocksComplete) addOps(batch, [{ type: 'put', key: uniqBlocksKey, value: Buffer.from(String(to.applied), 'utf8') }]);
   }
 
   /** Runs `fn` on the flush chain: no checkpoint, digest or other sweep step interleaves. */

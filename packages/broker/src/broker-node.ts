@@ -6,7 +6,7 @@ import path from 'node:path';
 import { type TopicConfig as NamesrvTopic, type NodeRoute, type TopicRoute } from '@ledgermq/protocol';
 import { NamesrvPool, NamesrvRegistrar, TopicNotFoundError as NamesrvTopicNotFound } from '@ledgermq/namesrv';
 import { RealFileSystem, VolatileFileSystem } from '@ledgermq/ledger';
-import { AdminServer, openNodeLedger, RaftNode } from '@ledgermq/raft-node';
+import { AdminServer, initialVotersOf, openNodeLedger, RaftNode } from '@ledgermq/raft-node';
 import { CommandKind, decodeCommand, decodeMessageBatch, encodeCommand, MessageType, StoreStateMachine, topicConfig, type TopicConfig } from '@ledgermq/store';
 import type { Logger } from 'pino';
 import { advertisedAdminAddress, type BrokerConfig } from './config/broker-config.ts';
@@ -86,7 +86,11 @@ export class BrokerNode {
     const ledger = openNodeLedger(cfg.node, log);
     // Test only (power-loss): the ConsumeQueue files lose unfsynced writes on a kill, like the log.
     const storeFs = cfg.node.volatileWritesForTests === true ? { fs: new VolatileFileSystem(new RealFileSystem()) } : {};
-    const store = await StoreStateMachine.open({ dir: path.join(cfg.node.dataDir, 'store'), log: ledger, ...storeFs });
+    // The voters before any membership change: the store's conf() starts from them (without
+    // them its first applied ConfChange started from no voters at all), and the Raft core
+    // then need not scan the whole applied log for membership changes at start-up.
+    const initialVoters = initialVotersOf(cfg.node.peers);
+    const store = await StoreStateMachine.open({ dir: path.join(cfg.node.dataDir, 'store'), log: ledger, initialVoters, ...storeFs });
     const port = storePort(store);
     const metrics = operationsMetrics(cfg, store);
     const arrivals = new Arrivals();

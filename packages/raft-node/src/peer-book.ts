@@ -3,6 +3,15 @@
 
 import { readFileSync, writeFileSync, renameSync } from 'node:fs';
 import path from 'node:path';
+import { parsePeers } from '@ledgermq/transport';
+
+/**
+ * The group's members before any membership change: everyone in dLegerPeers (sorted). State
+ * machines that track the voters start from these (see StateMachine.conf).
+ */
+export function initialVotersOf(dLegerPeers: string): string[] {
+  return [...parsePeers(dLegerPeers).keys()].sort();
+}
 
 export class PeerBook {
   private constructor(

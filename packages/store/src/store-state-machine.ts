@@ -167,8 +167,14 @@ export class StoreStateMachine implements StateMachine {
     return this.applied;
   }
 
+  /**
+   * The voters as of the applied index: the last applied ConfChange's, else the initial voters
+   * when the caller gave them (so Raft need not scan the applied log for changes at start-up),
+   * else null (unknown: Raft scans).
+   */
   conf(): ConfState | null {
-    return this.voters === null ? null : { voters: [...this.voters] };
+    const voters = this.voters ?? this.opts.initialVoters ?? null;
+    return voters === null ? null : { voters: [...voters] };
   }
 
   apply(entries: readonly Entry[]): void {

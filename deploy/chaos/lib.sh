@@ -2,8 +2,8 @@
 # name of the jepsen-lite runner's fault vocabulary, checked by test/deploy-chaos.test.ts) and
 # defines pick_targets, inject and heal; chaos_run does the rest:
 #
-#   1. find the leader of broker-a: deploy/chaos/leader.ts, run in the namesrv container (which
-#      reaches every node on the compose network), asks each node's admin endpoint directly;
+#   1. find the leader of broker-a: `ledgermq raftStatus --json`, run in the namesrv container
+#      (the CLI reaches every node's admin endpoint, as registered with the NameServer);
 #   2. start the send-gap client (deploy/chaos/send-gap.ts, official client, one send at a time)
 #      in the namesrv container against a node the fault does not touch, and wait until it sends;
 #   3. after WARMUP_SECONDS inject the fault, heal it after FAULT_SECONDS, keep sending
@@ -59,7 +59,8 @@ chaos_resolve_containers() {
 # The containers of the given nodes (for one docker call on all of them).
 containers_of() { local n; for n in "$@"; do container_of "$n"; done; }
 
-cli() { compose exec -T namesrv node --import tsx packages/cli/src/main.ts "$@"; }
+# The image's CLI (`ledgermq` on its PATH), run in the namesrv container (on the compose network).
+cli() { compose exec -T namesrv ledgermq "$@"; }
 
 chaos_require_docker() {
   if ! command -v docker >/dev/null 2>&1; then
@@ -85,13 +86,42 @@ chaos_require_docker() {
   fi
 }
 
-# The selfId (n0..n2) of the current leader, as the nodes themselves say (the one that leads with
-# the highest term), waiting up to $1 seconds (bounded) for one; empty when none answers.
-# Not `ledgermq raftStatus`: see deploy/chaos/leader.ts for why.
+# The selfId of the node that says it leads, with the highest term, in `ledgermq raftStatus
+# --json` (an array of rows, one key a line: "nodeId", "role", "term", …); nothing when none does.
+leader_in_status() {
+  awk '/^ *"nodeId": / { gsub(/[",]/, "", $2); id = $2 }
+       /^ *"role": / { gsub(/[",]/, "", $2); role = $2 }
+       /^ *"term": / { gsub(/[",]/, "", $2); term = $2 + 0 }
+       /^ *},?$/ { if (role == "leader" && (best == "" || term > bestTerm)) { best = id; bestTerm = term }; id = ""; role = ""; term = 0 }
+       END { if (best != "") print best }'
+}
+
+# The same rows in one line, for a message: "n0 follower term 3; n1 (unreachable …); …".
+rows_in_status() {
+  awk '/^ *"nodeId": / { gsub(/[",]/, "", $2); id = $2 }
+       /^ *"role": / { gsub(/[",]/, "", $2); role = $2 }
+       /^ *"term": / { gsub(/[",]/, "", $2); term = $2 }
+       /^ *"error": "./ { sub(/^ *"error": "/, ""); sub(/",?$/, ""); err = $0 }
+       /^ *},?$/ { line = line (line == "" ? "" : "; ") id " " (err != "" ? "(" err ")" : role " term " term); id = ""; role = ""; term = ""; err = "" }
+       END { print line }'
+}
+
+# The selfId (n0..n2) of the current leader of BROKER_NAME, as `ledgermq raftStatus` reports the
+# nodes' own answers (the one that leads with the highest term), asking every second or so until
+# one leads or $1 seconds pass (bounded); empty, and the last answer on stderr, when none does.
 chaos_leader() {
-  local admins="" n
-  for n in "${NODES[@]}"; do admins="${admins:+$admins,}$(service_of "$n"):$(admin_port_of "$n")"; done
-  compose exec -T namesrv node --import tsx deploy/chaos/leader.ts --admin "$admins" --wait-seconds "${1:-0}" || true
+  local wait_s="${1:-0}" deadline status leader errf
+  deadline=$(( $(date +%s) + wait_s ))
+  errf="$(mktemp)"
+  for _ in $(seq 0 "$wait_s"); do
+    status="$(cli raftStatus -n namesrv:9876 -b "$BROKER_NAME" --json 2>"$errf" || true)"
+    leader="$(printf '%s\n' "$status" | leader_in_status)"
+    if [ -n "$leader" ]; then rm -f "$errf"; echo "$leader"; return 0; fi
+    if [ "$(date +%s)" -ge "$deadline" ]; then break; fi
+    sleep 1
+  done
+  echo "chaos: raftStatus -b $BROKER_NAME shows no leader within $wait_s s: $(tr '\n' ' ' <"$errf")$(printf '%s\n' "$status" | rows_in_status)" >&2
+  rm -f "$errf"
 }
 
 # Waits (bounded: LEADER_WAIT_SECONDS) for a leader; prints it.

@@ -197,8 +197,11 @@ export class BrokerNode {
 
   private async listen(): Promise<void> {
     await this.raft.start();
-    this.adminPort = await this.admin.listen(this.cfg.node.adminHost, this.cfg.node.adminPort);
+    // The v2 endpoint listens before the admin endpoint: whoever learns from the admin status
+    // that this node is up and caught up (harnesses, readiness probes, `ledgermq health`) may
+    // point a client at it at once, and a client whose first connection is refused backs off.
     this.v2Port = await this.v2.listen(this.cfg.listenHost, this.cfg.listenPort);
+    this.adminPort = await this.admin.listen(this.cfg.node.adminHost, this.cfg.node.adminPort);
     this.raft.onLeaderChange((leader) => {
       // Receipts and in-flight state are the old leader's: start over from the log.
       if (leader === null || leader.term !== this.lastTerm) {

@@ -32,12 +32,16 @@ function harness() {
     monotonicMs: () => now,
   });
   const turn = () => new Promise((r) => setImmediate(r));
-  /** Commits every proposal made over the next few turns (a send proposes within two). */
-  const settle = async () => {
-    for (let i = 0; i < 10; i++) {
+  /** Commits whatever is proposed, turn by turn, until `p` settles (bounded: fails, never hangs). */
+  const settle = async <T>(p: Promise<T>): Promise<T> => {
+    let done = false;
+    p.then(() => (done = true), () => (done = true));
+    for (let i = 0; i < 100 && !done; i++) {
       await turn();
       for (const commit of commits.splice(0)) commit();
     }
+    if (!done) throw new Error('the sends did not settle within 100 turns');
+    return p;
   };
   return { service, advance: (ms: number) => (now += ms), turn, settle };
 }
@@ -58,13 +62,10 @@ describe('SendService fast failure', () => {
     // A retry of a send in flight joins it rather than being refused; the broker's own sends are never shed.
     const retry = h.service.sendFromClient(incoming('a'));
     const internal = h.service.send(incoming('d'));
-    await h.settle();
-    const [ra, rb, rretry, rd] = await Promise.all([first, second, retry, internal]);
+    const [ra, rb, rretry, rd] = await h.settle(Promise.all([first, second, retry, internal]));
     expect(rretry).toEqual(ra);
     expect([ra.queueOffset, rb.queueOffset, rd.queueOffset]).toEqual([0, 1, 2]);
     expect(h.service.oldestWaitMs()).toBe(0);
-    const again = h.service.sendFromClient(incoming('c'));
-    await h.settle();
-    expect((await again).queueOffset).toBe(3);
+    expect((await h.settle(h.service.sendFromClient(incoming('c')))).queueOffset).toBe(3);
   });
 });

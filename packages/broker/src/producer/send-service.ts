@@ -73,14 +73,15 @@ export class SendService {
    * A client's send: refused with 42900 while this node is behind (see sendCommitWaitMsMax),
    * except a retry of a send still in flight, which joins its first attempt.
    */
-  sendFromClient(m: IncomingMessage, topic = m.topic): Promise<SendResult> {
-    if (!this.pending.has(pendingKey(topic, m))) {
+  async sendFromClient(m: IncomingMessage, topic = m.topic): Promise<SendResult> {
+    const key = pendingKey(topic, m);
+    if (!this.pending.has(key)) {
       const waitedMs = this.oldestWaitMs();
       if (waitedMs > sendCommitWaitMsMax) {
-        return Promise.reject(new BusyError(`broker busy: a send has waited ${Math.round(waitedMs)} ms for its commit (fast failure above ${sendCommitWaitMsMax} ms); retry later`));
+        throw new BusyError(`broker busy: a send has waited ${Math.round(waitedMs)} ms for its commit (fast failure above ${sendCommitWaitMsMax} ms); retry later`);
       }
     }
-    return this.send(m, topic);
+    return this.sendKeyed(key, m, topic);
   }
 
   /**
@@ -88,10 +89,13 @@ export class SendService {
    * The broker's own sends (timer releases, transaction commits, dead letters) come here
    * directly: they are never shed.
    */
-  async send(m: IncomingMessage, topic = m.topic): Promise<SendResult> {
+  send(m: IncomingMessage, topic = m.topic): Promise<SendResult> {
+    return this.sendKeyed(pendingKey(topic, m), m, topic);
+  }
+
+  private async sendKeyed(key: string, m: IncomingMessage, topic: string): Promise<SendResult> {
     const id = m.input.properties.uniqKey;
     assert(id !== null, 'validated messages carry an id');
-    const key = pendingKey(topic, m);
     const inFlight = this.pending.get(key);
     if (inFlight !== undefined) return inFlight.result;
     if (this.pending.size >= pendingSendsMax) throw new BusyError(`${pendingSendsMax} sends are waiting for their commit`);

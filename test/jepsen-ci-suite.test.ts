@@ -1,7 +1,9 @@
 // The CI suite of jepsen-lite's cluster tier (issue 5 section 5): kill-leader, partition-leader,
 // pause-leader, power-loss and partition-halves, 30 s each, every one on a fresh NameServer +
 // three-node group of real processes driven by the official client, through the same code as
-// `npm run jepsen:suite` (runSuite). Every checker must pass; the suite table is printed.
+// `npm run jepsen:suite` (runSuite), on the network `auto` picks: every node in a network
+// namespace (faults are nftables drops) where the host allows it. Every checker must pass; the
+// suite table is printed.
 //
 // Bounded: each run is 30 s of workload plus start, full restart and a drain capped below; the
 // whole test has a hard timeout, and afterAll kills any process a timed-out run left behind.
@@ -14,6 +16,7 @@ import { LocalCluster } from '@ledgermq/broker/local';
 import { JepsenCluster } from '../jepsen-lite/src/cluster/cluster.ts';
 import type { FaultName } from '../jepsen-lite/src/cluster/faults.ts';
 import { renderTable, runSuite } from '../jepsen-lite/src/cluster/suite.ts';
+import { detectNetns } from '../jepsen-lite/src/cluster/network/index.ts';
 
 const ciFaults: FaultName[] = ['kill-leader', 'partition-leader', 'pause-leader', 'power-loss', 'partition-halves'];
 const runSeconds = 30;
@@ -48,6 +51,9 @@ describe.skipIf(!LocalCluster.brokerMainExists())('jepsen-lite CI suite (real pr
         process.stderr.write(`jepsen-ci: failing bundles kept under ${root}\n`);
       }
       expect(rows.map((r) => r.fault)).toEqual(ciFaults);
+      // Namespaces + nftables where this host allows them (CI installs nftables), else the proxies.
+      const support = await detectNetns();
+      expect(rows.map((r) => r.network)).toEqual(ciFaults.map(() => (support.ok ? 'netns' : 'proxy')));
       for (const r of rows) {
         expect(r.failed, `${r.fault} (seed ${r.seed}), bundle ${r.outDir}`).toEqual([]);
         expect(r.pass).toBe(true);

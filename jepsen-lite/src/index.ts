@@ -14,12 +14,13 @@ export { scheduleArb, faultArb } from './sim/schedule-arbitrary.ts';
 export { MemoryDisk, type SimDisk, type SimLedger } from './sim/sim-disk.ts';
 export { LedgerDisk } from './sim/ledger-disk.ts';
 
-// The cluster tier: real processes, a fault-injecting TCP proxy, the official client, checkers.
+// The cluster tier: real processes, network namespaces or a fault-injecting TCP proxy, the official client, checkers.
 export { runJepsen, commandLine, type RunOptions, type RunResult } from './cluster/runner.ts';
 export { checkAll, checkLost, checkUnexpected, checkDuplicated, checkRecovered, checkFifo, checkOnePerPosition, checkAvailability, unavailabilityWindows, type CheckResult, type FaultWindow } from './cluster/checkers.ts';
 export { TcpProxy, ProxyMesh, partitionLinks, passRule, type LinkRule, type Link, type PartitionShape } from './cluster/tcp-proxy.ts';
 export { implementedFaults, fiveNodeFaults, faultsFor, checkFaultsForNodes, parseFaults, planSchedule, type FaultName, type PlannedFault } from './cluster/faults.ts';
 export { JepsenCluster } from './cluster/cluster.ts';
+export { chooseNetwork, decideNetwork, detectNetns, NetnsNetwork, NetnsTopology, ProxyNetwork, networkModes, type ClusterNetwork, type NetworkChoice, type NetworkMode } from './cluster/network/index.ts';
 export { HistoryRecorder, type Op, type FaultRecord } from './cluster/history.ts';
 export { renderText, renderHtml } from './cluster/report.ts';
 export { renderTable, suiteRow, type SuiteRow } from './cluster/suite.ts';

@@ -1,20 +1,19 @@
-// A fresh LedgerMQ cluster (NameServer + one 3- or 5-node broker group, real processes) with a
-// fault-injecting TCP proxy on every directed peer link. LocalCluster plans the ports and writes
-// the property files; this then rewrites each node's `dLegerPeers` so that node a reaches node b
-// through the proxy of link a->b (its own entry stays its real peer port: it listens there).
-// Raft traffic and the broker's forwarding to the leader both ride the peer port, so a
-// partition cuts both. Clients talk to the nodes' v2 ports directly, or, with `proxyClients`,
-// through one proxy per node (client-proxies.ts) whose port the node advertises in its routes.
+// A fresh LedgerMQ cluster (NameServer + one 3- or 5-node broker group, real processes) on a
+// network that faults can cut (network/): either every node in a network namespace of its own
+// (nftables drops packets), or every node on loopback with a fault-injecting TCP proxy on every
+// directed peer link (node a's `dLegerPeers` name the proxies of its links a->b). Raft traffic
+// and the broker's forwarding to the leader both ride the peer port, so a partition cuts both.
+// Clients talk to the nodes' v2 ports directly, or, with `proxyClients` (proxy network only),
+// through one proxy per node whose port the node advertises in its routes.
 
 import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { LocalCluster, renderProperties, type BrokerNodeHandle, type NodeStatus } from '@ledgermq/broker/local';
 import { RealFileSystem, tearLogTail, type TornTail } from '@ledgermq/ledger';
-import { clusterStartTimeoutMs, leaderWaitTimeoutMs, loopbackHost, raftElectionTicksDefault, raftTickMsDefault, segmentBytesCluster, topicQueueCount } from './constants.ts';
+import { clusterStartTimeoutMs, leaderWaitTimeoutMs, raftElectionTicksDefault, raftTickMsDefault, segmentBytesCluster, topicQueueCount } from './constants.ts';
 import { flipBitsInOldestSegment, type FlippedBits } from './disk-faults.ts';
 import { ClusterStartError, FaultInjectionError } from './errors.ts';
-import { ProxyMesh } from './tcp-proxy.ts';
-import { ClientProxies } from './client-proxies.ts';
+import { NetnsNetwork, NetnsTopology, ProxyNetwork, type ClusterNetwork, type NetworkChoice } from './network/index.ts';
 import type { PlantedBug } from './planted-bugs.ts';
 
 export const brokerName = 'broker-a';
@@ -23,7 +22,9 @@ export interface JepsenClusterOptions {
   readonly dataDir: string;
   readonly nodes: 3 | 5;
   readonly random?: () => number;
-  /** Clients reach each node through a proxy (`clients`) that faults can cut (partition-leader). */
+  /** Which network carries the traffic (network/choose-network.ts); default: the proxy network. */
+  readonly network?: NetworkChoice;
+  /** Clients reach each node through a proxy that faults can cut (partition-leader); proxy network only. */
   readonly proxyClients?: boolean;
   /** TEST ONLY: every node runs with this planted bug (testPlantedBug, in LEDGERMQ_TEST_MODE). */
   readonly plantedBug?: PlantedBug | null;
@@ -51,13 +52,13 @@ export class JepsenCluster {
     return n;
   }
 
-  private constructor(readonly local: LocalCluster, readonly mesh: ProxyMesh, readonly clients: ClientProxies | null, private readonly opts: JepsenClusterOptions) {
+  private constructor(readonly local: LocalCluster, readonly net: ClusterNetwork, readonly networkChoice: NetworkChoice, private readonly opts: JepsenClusterOptions) {
     // If the harness dies without close() (a test timeout), do not leave its processes behind.
     process.once('exit', this.onExit);
     JepsenCluster.open.add(this);
   }
 
-  /** SIGKILL (and SIGCONT) to every process this cluster started, by PID. Synchronous. */
+  /** SIGKILL (and SIGCONT) to every process this cluster started, by PID, then the network goes. Synchronous. */
   killSync(): void {
     for (const h of [...this.local.brokers, ...this.local.namesrvs]) {
       const c = h.process;
@@ -68,38 +69,57 @@ export class JepsenCluster {
         /* already gone */
       }
     }
+    this.net.closeSync();
   }
 
   static async create(opts: JepsenClusterOptions): Promise<JepsenCluster> {
-    const local = await LocalCluster.create({
-      dataDir: opts.dataDir,
-      ports: 'auto',
-      nodesPerGroup: opts.nodes,
-      segmentBytes: segmentBytesCluster,
-      tickMs: raftTickMsDefault,
-      electionTicks: raftElectionTicksDefault,
-      extraProps: {
-        defaultTopicQueueNums: String(topicQueueCount),
-        registerNameServerPeriod: '1000',
-        ...(opts.plantedBug ? { testPlantedBug: opts.plantedBug } : {}),
-        ...(opts.volatileWrites === true ? { testVolatileWrites: 'true' } : {}),
-      },
-      // The test-only keys are refused by a node unless it runs in test mode.
-      ...(opts.plantedBug || opts.volatileWrites === true || opts.clockControl === true ? { env: { LEDGERMQ_TEST_MODE: '1' } } : {}),
-    });
-    const nodes = local.group(brokerName);
-    const peerPorts = new Map(nodes.map((n) => [n.plan.selfId, n.plan.peerPort] as const));
-    const mesh = await ProxyMesh.start(peerPorts, opts.random);
-    const clients = opts.proxyClients === true ? await ClientProxies.start(new Map(nodes.map((n) => [n.plan.selfId, n.plan.v2Port] as const)), opts.random) : null;
-    for (const n of nodes) {
-      const self = n.plan.selfId;
-      const peers = nodes.map((m) => `${m.plan.selfId}-${loopbackHost}:${m.plan.selfId === self ? m.plan.peerPort : mesh.port(self, m.plan.selfId)}`).join(';');
-      const props: (readonly [string, string])[] = n.plan.properties.map(([k, v]) => [k, k === 'dLegerPeers' ? peers : v] as const);
-      if (clients !== null) props.push(['advertisedListenPort', String(clients.port(self))]);
-      if (opts.clockControl === true) props.push(['testClockOffsetFile', path.join(n.plan.dir, clockOffsetFileName)]);
-      writeFileSync(n.plan.configFile, renderProperties(props, `${n.id}: written by jepsen-lite (peers through the fault proxy)`));
+    const choice: NetworkChoice = opts.network ?? { kind: 'proxy', reason: 'the default of JepsenCluster.create' };
+    if (choice.kind === 'netns' && opts.proxyClients === true) throw new FaultInjectionError('client proxies need the proxy network');
+    const selfIds = Array.from({ length: opts.nodes }, (_, i) => `n${i}`);
+    const topology = choice.kind === 'netns' ? await NetnsTopology.create(selfIds) : null;
+    try {
+      const local = await LocalCluster.create({
+        dataDir: opts.dataDir,
+        ports: 'auto',
+        nodesPerGroup: opts.nodes,
+        segmentBytes: segmentBytesCluster,
+        tickMs: raftTickMsDefault,
+        electionTicks: raftElectionTicksDefault,
+        extraProps: {
+          defaultTopicQueueNums: String(topicQueueCount),
+          registerNameServerPeriod: '1000',
+          ...(opts.plantedBug ? { testPlantedBug: opts.plantedBug } : {}),
+          ...(opts.volatileWrites === true ? { testVolatileWrites: 'true' } : {}),
+        },
+        // The test-only keys are refused by a node unless it runs in test mode.
+        ...(opts.plantedBug || opts.volatileWrites === true || opts.clockControl === true ? { env: { LEDGERMQ_TEST_MODE: '1' } } : {}),
+        ...(topology === null
+          ? {}
+          : {
+              hosts: { namesrv: topology.hostAddress, node: (_g: number, i: number) => topology.addressOf(selfIds[i]!) },
+              launchPrefix: (id: string) => (id.startsWith(`${brokerName}/`) ? topology.launchPrefix(id.slice(brokerName.length + 1)) : []),
+            }),
+      });
+      const nodes = local.group(brokerName);
+      const net: ClusterNetwork =
+        topology !== null
+          ? new NetnsNetwork(topology)
+          : await ProxyNetwork.start(
+              new Map(nodes.map((n) => [n.plan.selfId, n.plan.peerPort] as const)),
+              new Map(nodes.map((n) => [n.plan.selfId, n.plan.v2Port] as const)),
+              opts.proxyClients === true,
+              opts.random,
+            );
+      for (const n of nodes) {
+        const props = net.nodeProperties(n.plan.selfId, n.plan.properties);
+        if (opts.clockControl === true) props.push(['testClockOffsetFile', path.join(n.plan.dir, clockOffsetFileName)]);
+        writeFileSync(n.plan.configFile, renderProperties(props, `${n.id}: written by jepsen-lite (${net.kind} network)`));
+      }
+      return new JepsenCluster(local, net, choice, opts);
+    } catch (err) {
+      topology?.destroySync();
+      throw err;
     }
-    return new JepsenCluster(local, mesh, clients, opts);
   }
 
   /** selfIds: n0, n1, … */
@@ -117,7 +137,7 @@ export class JepsenCluster {
 
   v2Endpoint(selfId: string): string {
     const n = this.node(selfId);
-    return `${n.plan.host}:${this.clients === null ? n.plan.v2Port : this.clients.port(selfId)}`;
+    return this.net.clientEndpoint(selfId, n.plan.host, n.plan.v2Port);
   }
 
   async start(): Promise<void> {
@@ -236,10 +256,9 @@ export class JepsenCluster {
   }
 
   /** Heals the network, resets moved clocks, resumes paused nodes, restarts dead ones. */
-  healAll(): void {
-    this.mesh.heal();
+  async healAll(): Promise<void> {
+    await this.net.heal();
     if (this.clockControl) for (const id of this.nodeIds) this.setClockOffset(id, 0);
-    this.clients?.heal();
     for (const id of this.nodeIds) {
       this.resume(id);
       this.startNode(id);
@@ -265,8 +284,7 @@ export class JepsenCluster {
   async close(): Promise<void> {
     for (const id of this.nodeIds) this.resume(id);
     await this.local.close(2_000);
-    await this.mesh.close();
-    await this.clients?.close();
+    await this.net.close();
     process.off('exit', this.onExit);
     JepsenCluster.open.delete(this);
   }

@@ -99,3 +99,14 @@ export const clockJumpMsMax = 600_000;
 export const membershipAttemptsMax = 20;
 export const membershipRetryMs = 250;
 export const membershipCallTimeoutMs = 5_000;
+
+// --- network namespaces (netns network)
+/** Node addresses are 10.213.<k>.<i + 2>/24, the harness is 10.213.<k>.1; k picks a free /24. */
+export const netnsSubnetPrefix = '10.213';
+/** The values of k tried for a run's subnet (and its names lmq<k>-…). */
+export const netnsSubnetMin = 1;
+export const netnsSubnetMax = 250;
+/** Bound on one `ip` / `nft` command. */
+export const netnsCommandTimeoutMs = 5_000;
+/** The `loss` fault on the netns network: per mille of every peer's packets dropped at random. */
+export const lossFaultPacketPermilleNetns = 50;

@@ -39,3 +39,6 @@ export class ProxyError extends ClusterTierError {}
 
 /** A fault could not be applied or undone as planned (a node did not stop, no leader to ask). */
 export class FaultInjectionError extends ClusterTierError {}
+
+/** Network namespaces or nftables could not be set up, changed or torn down. */
+export class NetnsError extends ClusterTierError {}

@@ -1,13 +1,12 @@
 // The fault vocabulary of the cluster tier, the seeded schedule (pure) and the injector (I/O).
 
-import { calmDurationMsDefault, delayFaultJitterMsDefault, delayFaultMsDefault, faultDurationMsDefault, killAllDurationMs, lossFaultCloseProbabilityDefault, warmupMs } from './constants.ts';
+import { calmDurationMsDefault, faultDurationMsDefault, killAllDurationMs, warmupMs } from './constants.ts';
 import { brokerName, type JepsenCluster } from './cluster.ts';
 import { checkFaultsForNodes, type FaultName } from './fault-names.ts';
 import type { AppliedFault, FaultContext, PlannedFault } from './fault-types.ts';
 import { applyClockJump, applyMembership } from './fault-clock-membership.ts';
 import { applyCorruptMinority, applyPowerLoss } from './fault-disk.ts';
 import { SeededRandom } from './prng.ts';
-import { passRule } from './tcp-proxy.ts';
 
 export { checkFaultsForNodes, faultsFor, fiveNodeFaults, implementedFaults, parseFaults, type FaultName } from './fault-names.ts';
 export type { AppliedFault, FaultContext, PlannedFault } from './fault-types.ts';
@@ -81,43 +80,39 @@ export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<App
     }
     case 'partition-leader': {
       const n = await leaderOrAny();
-      const links = c.mesh.partition({ kind: 'isolate', node: n });
+      const links = await c.net.partition({ kind: 'isolate', node: n });
       // With client proxies (--proxy-clients) its clients are cut off it too.
-      c.clients?.isolate(n);
-      const clientsCut = c.clients === null ? '' : ', and from its clients';
-      return { targets: [n], detail: `isolate ${n} (${links.length} links blackholed${clientsCut})`, heal: async () => { c.mesh.heal(); c.clients?.heal(); } };
+      const clientsCut = (await c.net.isolateClients(n)) ? ', and from its clients' : '';
+      return { targets: [n], detail: `isolate ${n} (${links.length} links blackholed${clientsCut})`, heal: () => c.net.heal() };
     }
     case 'partition-halves': {
       const minority = rnd.sample(nodes, minoritySize);
-      const links = c.mesh.partition({ kind: 'halves', minority });
-      return { targets: minority, detail: `minority {${minority.join(' ')}} | majority (${links.length} links blackholed)`, heal: async () => c.mesh.heal() };
+      const links = await c.net.partition({ kind: 'halves', minority });
+      return { targets: minority, detail: `minority {${minority.join(' ')}} | majority (${links.length} links blackholed)`, heal: () => c.net.heal() };
     }
     case 'partition-oneway': {
       const n = await leaderOrAny();
-      const links = c.mesh.partition({ kind: 'oneway', from: n });
-      return { targets: [n], detail: `${n} cannot open or use connections to anyone; others still reach it (${links.length} links)`, heal: async () => c.mesh.heal() };
+      const links = await c.net.partition({ kind: 'oneway', from: n });
+      const what = c.net.kind === 'netns' ? `every packet ${n} sends to a peer is dropped; packets to it still arrive` : `${n} cannot open or use connections to anyone; others still reach it`;
+      return { targets: [n], detail: `${what} (${links.length} links)`, heal: () => c.net.heal() };
     }
-    case 'delay': {
-      c.mesh.set(c.mesh.allLinks(), { ...passRule, delayMs: delayFaultMsDefault, jitterMs: delayFaultJitterMsDefault });
-      return { targets: [...nodes], detail: `every peer link +${delayFaultMsDefault} ms ±${delayFaultJitterMsDefault} ms`, heal: async () => c.mesh.heal() };
-    }
-    case 'loss': {
-      c.mesh.set(c.mesh.allLinks(), { ...passRule, closeProbability: lossFaultCloseProbabilityDefault });
-      return { targets: [...nodes], detail: `every peer link closes its connection on ${lossFaultCloseProbabilityDefault * 100}% of chunks`, heal: async () => c.mesh.heal() };
-    }
+    case 'delay':
+      return { targets: [...nodes], detail: await c.net.delay(), heal: () => c.net.heal() };
+    case 'loss':
+      return { targets: [...nodes], detail: await c.net.loss(), heal: () => c.net.heal() };
     case 'partition-ring': {
       checkFaultsForNodes([f.name], nodes.length);
       const order = rnd.sample(nodes, nodes.length);
-      const links = c.mesh.partition({ kind: 'ring', order });
-      return { targets: order, detail: `ring ${order.join('-')}-${order[0]}: each node reaches only its two neighbours (${links.length} links blackholed)`, heal: async () => c.mesh.heal() };
+      const links = await c.net.partition({ kind: 'ring', order });
+      return { targets: order, detail: `ring ${order.join('-')}-${order[0]}: each node reaches only its two neighbours (${links.length} links blackholed)`, heal: () => c.net.heal() };
     }
     case 'bridge': {
       checkFaultsForNodes([f.name], nodes.length);
       const [bridge, ...rest] = rnd.sample(nodes, nodes.length);
       const half = Math.floor(rest.length / 2);
       const sides = [rest.slice(0, half), rest.slice(half)] as const;
-      const links = c.mesh.partition({ kind: 'bridge', bridge: bridge!, sides });
-      return { targets: [bridge!], detail: `{${sides[0].join(' ')}} | {${sides[1].join(' ')}}, only ${bridge} reaches both (${links.length} links blackholed)`, heal: async () => c.mesh.heal() };
+      const links = await c.net.partition({ kind: 'bridge', bridge: bridge!, sides });
+      return { targets: [bridge!], detail: `{${sides[0].join(' ')}} | {${sides[1].join(' ')}}, only ${bridge} reaches both (${links.length} links blackholed)`, heal: () => c.net.heal() };
     }
     case 'pause-kill': {
       // Pause the leader (it still believes it leads), kill -9 another node. On five nodes a
@@ -156,7 +151,7 @@ export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<App
 async function applyPartitionKill({ c, f, rnd, leaderOrAny }: FaultContext): Promise<AppliedFault> {
   const nodes = c.nodeIds;
   const isolated = await leaderOrAny();
-  const links = c.mesh.partition({ kind: 'isolate', node: isolated });
+  const links = await c.net.partition({ kind: 'isolate', node: isolated });
   let killed: string;
   if (nodes.length >= 5) {
     killed = rnd.pick(nodes.filter((n) => n !== isolated));
@@ -169,7 +164,7 @@ async function applyPartitionKill({ c, f, rnd, leaderOrAny }: FaultContext): Pro
     targets: [isolated, killed],
     detail: `isolate leader ${isolated} (${links.length} links blackholed), kill -9 ${killed}`,
     heal: async () => {
-      c.mesh.heal();
+      await c.net.heal();
       c.startNode(killed);
     },
   };

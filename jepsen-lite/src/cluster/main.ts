@@ -1,15 +1,20 @@
-// `npm run jepsen -- --workload queue|fifo|mixed --fault NAME[,NAME…] --time 30 --rate 100 --seed N [--nodes 3|5] [--out DIR] [--proxy-clients] [--planted-bug NAME]`
+// `npm run jepsen -- --workload queue|fifo|mixed --fault NAME[,NAME…] --time 30 --rate 100 --seed N [--nodes 3|5] [--out DIR] [--network auto|netns|proxy] [--proxy-clients] [--planted-bug NAME]`
 
 import { parseArgs } from 'node:util';
-import { ClusterTierError } from './errors.ts';
+import { ClusterTierError, UsageError } from './errors.ts';
 import { fiveNodeFaults, implementedFaults, parseFaults } from './faults.ts';
 import { parsePlantedBug, plantedBugs } from './planted-bugs.ts';
 import { runJepsen, validateOptions, type RunOptions } from './runner.ts';
+import { JepsenCluster } from './cluster.ts';
+import type { NetworkMode } from './network/index.ts';
 
-const usage = `usage: npm run jepsen -- --workload queue|fifo|mixed --fault NAME[,NAME...] --time SECONDS --rate PER_SECOND --seed N [--nodes 3|5] [--out DIR] [--proxy-clients] [--planted-bug NAME]
+const usage = `usage: npm run jepsen -- --workload queue|fifo|mixed --fault NAME[,NAME...] --time SECONDS --rate PER_SECOND --seed N [--nodes 3|5] [--out DIR] [--network auto|netns|proxy] [--proxy-clients] [--planted-bug NAME]
 faults: ${implementedFaults.join(', ')}
 five nodes only (--nodes 5): ${fiveNodeFaults.join(', ')}
 --fault-ms / --calm-ms: length of each fault and of the calm after it (default 5000 / 5000)
+--network: netns = every node in a network namespace, faults are nftables drops (root, ip, nft);
+  proxy = every node on loopback behind fault-injecting TCP proxies; auto (default) = netns when
+  the host allows it and no fault needs the proxy (delay), else proxy; the report says which and why
 --proxy-clients: clients reach each node through a proxy (partition-leader also cuts the old leader's clients)
 --planted-bug (TEST ONLY, the run must FAIL): ${plantedBugs.join(', ')}`;
 
@@ -25,6 +30,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
       nodes: { type: 'string', default: '3' },
       out: { type: 'string' },
       'proxy-clients': { type: 'boolean', default: false },
+      network: { type: 'string', default: 'auto' },
       'planted-bug': { type: 'string' },
       'fault-ms': { type: 'string' },
       'calm-ms': { type: 'string' },
@@ -45,6 +51,7 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
     nodes: Number(values.nodes) as 3 | 5,
     outDir: values.out,
     proxyClients: values['proxy-clients'] === true,
+    network: values.network as NetworkMode,
     plantedBug: parsePlantedBug(values['planted-bug']),
     faultMs: values['fault-ms'] === undefined ? undefined : Number(values['fault-ms']),
     calmMs: values['calm-ms'] === undefined ? undefined : Number(values['calm-ms']),
@@ -52,6 +59,13 @@ export function parseRunArgs(argv: readonly string[]): RunOptions {
 }
 
 async function main(): Promise<void> {
+  // Ctrl-C: the node processes (and a netns network's namespaces) go with the harness.
+  for (const sig of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(sig, () => {
+      JepsenCluster.killAllSync();
+      process.exit(130);
+    });
+  }
   let opts: RunOptions;
   try {
     opts = parseRunArgs(process.argv.slice(2));
@@ -66,6 +80,11 @@ async function main(): Promise<void> {
     process.stdout.write(`report: ${r.outDir}/report.html\n`);
     process.exit(r.pass ? 0 : 1);
   } catch (err) {
+    // A usage error found only at run time (--network netns on a host without namespaces) exits 2.
+    if (err instanceof UsageError) {
+      process.stderr.write(`${err.message}\n`);
+      process.exit(2);
+    }
     process.stderr.write(`${err instanceof ClusterTierError ? '' : 'harness error: '}${(err as Error).stack ?? String(err)}\n`);
     process.exit(3);
   }

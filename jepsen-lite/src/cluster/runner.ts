@@ -17,6 +17,7 @@ import { renderText, writeBundle, type RunSummary } from './report.ts';
 import { ClientLog, Workload, workloadNames, type WorkloadName } from './workload.ts';
 import type { PlantedBug } from './planted-bugs.ts';
 import { ProgressSampler } from './progress-sampler.ts';
+import { chooseNetwork, networkModes, type NetworkChoice, type NetworkMode } from './network/index.ts';
 
 export interface RunOptions {
   readonly workload: WorkloadName;
@@ -32,6 +33,8 @@ export interface RunOptions {
   readonly plantedBug?: PlantedBug | null;
   /** Clients reach the nodes through proxies; partition-leader then cuts the old leader's clients too. */
   readonly proxyClients?: boolean;
+  /** `--network`: netns (namespaces + nftables), proxy (TCP proxies), auto (netns where possible; default). */
+  readonly network?: NetworkMode;
   /** Fault and calm lengths of the schedule (ms, ±20 % seeded jitter); defaults 5 s / 5 s. */
   readonly faultMs?: number;
   readonly calmMs?: number;
@@ -51,7 +54,7 @@ export interface RunResult {
 export const jepsenOutRoot = fileURLToPath(new URL('../../out/', import.meta.url));
 
 export function commandLine(o: RunOptions): string {
-  return `npm run jepsen -- --workload ${o.workload} --fault ${o.faults.join(',')} --time ${o.timeS} --rate ${o.rate} --seed ${o.seed} --nodes ${o.nodes}${o.proxyClients === true ? ' --proxy-clients' : ''}${o.plantedBug ? ` --planted-bug ${o.plantedBug}` : ''}${o.faultMs === undefined ? '' : ` --fault-ms ${o.faultMs}`}${o.calmMs === undefined ? '' : ` --calm-ms ${o.calmMs}`}`;
+  return `npm run jepsen -- --workload ${o.workload} --fault ${o.faults.join(',')} --time ${o.timeS} --rate ${o.rate} --seed ${o.seed} --nodes ${o.nodes}${o.network === undefined || o.network === 'auto' ? '' : ` --network ${o.network}`}${o.proxyClients === true ? ' --proxy-clients' : ''}${o.plantedBug ? ` --planted-bug ${o.plantedBug}` : ''}${o.faultMs === undefined ? '' : ` --fault-ms ${o.faultMs}`}${o.calmMs === undefined ? '' : ` --calm-ms ${o.calmMs}`}`;
 }
 
 export function validateOptions(o: RunOptions): void {
@@ -62,6 +65,7 @@ export function validateOptions(o: RunOptions): void {
   if (o.nodes !== 3 && o.nodes !== 5) throw new UsageError(`--nodes must be 3 or 5, got ${String(o.nodes)}`);
   if (o.faults.length === 0) throw new UsageError('--fault: at least one fault');
   checkFaultsForNodes(o.faults, o.nodes);
+  if (o.network !== undefined && !networkModes.includes(o.network)) throw new UsageError(`--network must be one of ${networkModes.join(', ')}, got ${String(o.network)}`);
   for (const [flag, v] of [['--fault-ms', o.faultMs], ['--calm-ms', o.calmMs]] as const) {
     if (v !== undefined && !(Number.isSafeInteger(v) && v >= 500 && v <= 600_000)) throw new UsageError(`${flag} must be an integer in 500..600000 ms, got ${v}`);
   }
@@ -80,7 +84,9 @@ export async function runJepsen(o: RunOptions): Promise<RunResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ledgermq-jepsen-'));
   const timeMs = o.timeS * 1000;
   const schedule = planSchedule({ faults: o.faults, timeMs, seed: o.seed, faultMs: o.faultMs, calmMs: o.calmMs });
-  const cluster = await JepsenCluster.create({ dataDir, nodes: o.nodes, random: (() => { const r = new SeededRandom(o.seed ^ 0x5a5a); return () => r.next(); })(), proxyClients: o.proxyClients === true, plantedBug: o.plantedBug ?? null, volatileWrites: o.faults.includes('power-loss'), clockControl: o.faults.includes('clock-jump') });
+  const network: NetworkChoice = await chooseNetwork(o.network ?? 'auto', { faults: o.faults, proxyClients: o.proxyClients === true });
+  log(`jepsen: ${network.kind} network (${network.reason})`);
+  const cluster = await JepsenCluster.create({ dataDir, nodes: o.nodes, network, random: (() => { const r = new SeededRandom(o.seed ^ 0x5a5a); return () => r.next(); })(), proxyClients: o.proxyClients === true, plantedBug: o.plantedBug ?? null, volatileWrites: o.faults.includes('power-loss'), clockControl: o.faults.includes('clock-jump') });
   const clientLog = new ClientLog();
   const faults: FaultRecord[] = [];
   const phases: FaultRecord[] = [];
@@ -156,7 +162,7 @@ export async function runJepsen(o: RunOptions): Promise<RunResult> {
     faultExpectations = await Promise.all(expectations);
     // Final heal (belt and braces), then kill -9 and restart every node.
     const healAt = h.now();
-    cluster.healAll();
+    await cluster.healAll();
     await cluster.restartAll();
     phases.push({ name: 'restart-all', start: healAt, end: h.now(), targets: cluster.nodeIds, detail: 'heal, kill -9 every node, start every node, wait for a leader' });
     log(`jepsen: ${h.now()} ms every node restarted; draining`);
@@ -195,6 +201,8 @@ export async function runJepsen(o: RunOptions): Promise<RunResult> {
     timeS: o.timeS,
     rate: o.rate,
     command: commandLine(o),
+    network: `${network.kind}: ${cluster.net.description} (${network.reason})`,
+    networkKind: network.kind,
     pass,
     checks,
     windows,

@@ -1,4 +1,4 @@
-// `npm run jepsen:suite -- --time 20 --seeds 1,2 [--faults a,b] [--workload queue|fifo] [--rate N] [--nodes 3|5] [--out DIR]`:
+// `npm run jepsen:suite -- --time 20 --seeds 1,2 [--faults a,b] [--workload queue|fifo] [--rate N] [--nodes 3|5] [--out DIR] [--network auto|netns|proxy]`:
 // every fault the node count allows (or the given ones) for every seed, one fresh cluster per
 // run, one table. `runSuite` is the same thing in-process (the CI suite test calls it).
 
@@ -8,10 +8,13 @@ import type { CheckResult } from './checkers.ts';
 import { faultsFor, parseFaults, type FaultName } from './faults.ts';
 import { jepsenOutRoot, runJepsen, type RunOptions, type RunResult } from './runner.ts';
 import type { WorkloadName } from './workload.ts';
+import { networkModes, type NetworkMode } from './network/index.ts';
 
 export interface SuiteRow {
   readonly fault: string;
   readonly seed: number;
+  /** netns or proxy; '-' when the run did not start */
+  readonly network: string;
   readonly pass: boolean;
   readonly acked: number;
   readonly lost: number;
@@ -40,6 +43,7 @@ export function suiteRow(fault: string, seed: number, r: RunResult): SuiteRow {
   return {
     fault,
     seed,
+    network: r.summary.networkKind,
     pass: r.pass,
     acked: fig(c, 'lost', 'acked') ?? 0,
     lost: fig(c, 'lost', 'lost') ?? 0,
@@ -59,7 +63,7 @@ export function suiteRow(fault: string, seed: number, r: RunResult): SuiteRow {
 
 /** A run that ended in a harness error: it counts as failed. */
 export function errorRow(fault: string, seed: number, message: string): SuiteRow {
-  return { fault, seed, pass: false, acked: 0, lost: 0, unexpected: 0, redelivered: 0, duplicateStorage: 0, orderViolations: 0, windowMedianMs: null, windowMaxMs: null, recoverMaxMs: null, expectationViolations: null, error: message, failed: [`harness: ${message}`], outDir: '' };
+  return { fault, seed, network: '-', pass: false, acked: 0, lost: 0, unexpected: 0, redelivered: 0, duplicateStorage: 0, orderViolations: 0, windowMedianMs: null, windowMaxMs: null, recoverMaxMs: null, expectationViolations: null, error: message, failed: [`harness: ${message}`], outDir: '' };
 }
 
 export interface SuiteOptions {
@@ -72,6 +76,8 @@ export interface SuiteOptions {
   /** Each run's bundle goes to `<root>/<fault>-s<seed>`. */
   readonly root: string;
   readonly drainTimeoutMs?: number;
+  /** `--network` of every run (default auto). */
+  readonly network?: NetworkMode;
   /** Hears one line per run as it starts and ends. */
   readonly progress?: (line: string) => void;
 }
@@ -82,7 +88,7 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRow[]> {
   for (const fault of o.faults) {
     for (const seed of o.seeds) {
       o.progress?.(`suite: ${fault} seed ${seed}`);
-      const run: RunOptions = { workload: o.workload, faults: [fault], timeS: o.timeS, rate: o.rate, seed, nodes: o.nodes, outDir: path.join(o.root, `${fault}-s${seed}`), drainTimeoutMs: o.drainTimeoutMs, log: () => {} };
+      const run: RunOptions = { workload: o.workload, faults: [fault], timeS: o.timeS, rate: o.rate, seed, nodes: o.nodes, outDir: path.join(o.root, `${fault}-s${seed}`), drainTimeoutMs: o.drainTimeoutMs, network: o.network, log: () => {} };
       try {
         const r = await runJepsen(run);
         rows.push(suiteRow(fault, seed, r));
@@ -97,9 +103,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRow[]> {
 }
 
 export function renderTable(rows: readonly SuiteRow[]): string {
-  const head = ['fault', 'seed', 'result', 'acked', 'lost', 'unexp', 'redeliv', 'dup-store', 'order', 'win-med', 'win-max', 'recover-max', 'expect'];
+  const head = ['fault', 'seed', 'net', 'result', 'acked', 'lost', 'unexp', 'redeliv', 'dup-store', 'order', 'win-med', 'win-max', 'recover-max', 'expect'];
   const ms = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x)}ms`);
-  const body = rows.map((r) => [r.fault, String(r.seed), r.pass ? 'PASS' : r.error === null ? 'FAIL' : 'ERROR', String(r.acked), String(r.lost), String(r.unexpected), String(r.redelivered), String(r.duplicateStorage), String(r.orderViolations), ms(r.windowMedianMs), ms(r.windowMaxMs), ms(r.recoverMaxMs), r.expectationViolations === null ? '-' : r.expectationViolations === 0 ? 'ok' : `${r.expectationViolations} bad`]);
+  const body = rows.map((r) => [r.fault, String(r.seed), r.network, r.pass ? 'PASS' : r.error === null ? 'FAIL' : 'ERROR', String(r.acked), String(r.lost), String(r.unexpected), String(r.redelivered), String(r.duplicateStorage), String(r.orderViolations), ms(r.windowMedianMs), ms(r.windowMaxMs), ms(r.recoverMaxMs), r.expectationViolations === null ? '-' : r.expectationViolations === 0 ? 'ok' : `${r.expectationViolations} bad`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';
@@ -116,6 +122,7 @@ async function main(): Promise<void> {
       rate: { type: 'string', default: '100' },
       nodes: { type: 'string', default: '3' },
       out: { type: 'string' },
+      network: { type: 'string', default: 'auto' },
     },
     strict: true,
   });
@@ -124,10 +131,14 @@ async function main(): Promise<void> {
     process.stderr.write(`--nodes must be 3 or 5, got ${values.nodes}\n`);
     process.exit(2);
   }
+  if (!(networkModes as readonly string[]).includes(values.network!)) {
+    process.stderr.write(`--network must be one of ${networkModes.join(', ')}, got ${values.network}\n`);
+    process.exit(2);
+  }
   const faults: FaultName[] = values.faults === undefined ? faultsFor(nodes) : parseFaults(values.faults);
   const seeds = values.seeds!.split(',').map((s) => Number(s.trim()));
   const root = path.resolve(values.out ?? path.join(jepsenOutRoot, `suite-${new Date().toISOString().replace(/[:.]/g, '-')}`));
-  const rows = await runSuite({ faults, seeds, timeS: Number(values.time), rate: Number(values.rate), nodes, workload: values.workload as WorkloadName, root, progress: (l) => process.stderr.write(`${l}\n`) });
+  const rows = await runSuite({ faults, seeds, timeS: Number(values.time), rate: Number(values.rate), nodes, workload: values.workload as WorkloadName, root, network: values.network as NetworkMode, progress: (l) => process.stderr.write(`${l}\n`) });
   const table = renderTable(rows);
   process.stdout.write(table);
   const { writeFileSync, mkdirSync } = await import('node:fs');

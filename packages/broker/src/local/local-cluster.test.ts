@@ -93,6 +93,17 @@ describe('planCluster', () => {
     expect(new Map(plan.groups[1]!.nodes[0]!.properties).get('dLegerGroup')).toBe('broker-b');
   });
 
+  it('puts every process at the address `hosts` gives (a network namespace per node)', () => {
+    const plan = planCluster({ dataDir, hosts: { namesrv: '10.213.5.1', node: (g, i) => `10.213.5.${10 * g + i + 2}` } }, fixedPorts());
+    expect(plan.namesrvs[0]!.host).toBe('10.213.5.1');
+    expect(plan.namesrvs[0]!.args).toEqual(['--host', '10.213.5.1', '--port', '9876']);
+    expect(plan.groups[0]!.nodes.map((n) => n.host)).toEqual(['10.213.5.2', '10.213.5.3', '10.213.5.4']);
+    const cfg = brokerConfigFromProperties(parseProperties(renderProperties(plan.groups[0]!.nodes[1]!.properties)), () => {});
+    expect(cfg).toMatchObject({ advertisedHost: '10.213.5.3', listenHost: '10.213.5.3', namesrvAddrs: ['10.213.5.1:9876'] });
+    expect(cfg.node).toMatchObject({ peers: 'n0-10.213.5.2:40911;n1-10.213.5.3:40912;n2-10.213.5.4:40913', adminHost: '10.213.5.3' });
+    expect(() => planCluster({ dataDir, hosts: { namesrv: '10.213.5.1', node: () => 'a b' } }, fixedPorts())).toThrow(/not a plain address/);
+  });
+
   it('lets extraProps override a generated key or add one', () => {
     const plan = planCluster({ dataDir, extraProps: { autoCreateTopicEnable: 'false', defaultTopicQueueNums: '4' } }, fixedPorts());
     const props = plan.groups[0]!.nodes[0]!.properties;

@@ -54,6 +54,22 @@ export interface LocalClusterOptions {
   readonly extraProps?: Readonly<Record<string, string>>;
   /** More environment variables for every process started (e.g. LEDGERMQ_TEST_MODE=1 for a planted bug). */
   readonly env?: Readonly<Record<string, string>>;
+  /**
+   * Where each process listens and is reached; default: everything on 127.0.0.1. jepsen-lite's
+   * network namespaces give every node an address of its own (`group`, `index` from 0).
+   */
+  readonly hosts?: ClusterHosts;
+  /**
+   * A command that runs a process's program somewhere else, e.g. `ip netns exec NS` (by process
+   * id: `namesrv-0`, `broker-a/n0`; empty = run it directly). It must exec the program, not fork
+   * it: signals (kill, pause) go to the PID this starts.
+   */
+  readonly launchPrefix?: (id: string) => readonly string[];
+}
+
+export interface ClusterHosts {
+  readonly namesrv: string;
+  readonly node: (group: number, index: number) => string;
 }
 
 /** Ports of every process, by position. */
@@ -234,17 +250,23 @@ export function planCluster(opts: Omit<LocalClusterOptions, 'ports'>, ports: Clu
   if (opts.electionTicks !== undefined) assert(Number.isSafeInteger(opts.electionTicks) && opts.electionTicks >= 2, `electionTicks ${opts.electionTicks}`);
 
   const dataDir = path.resolve(opts.dataDir);
-  const host = loopbackHost;
+  const nsHost = opts.hosts?.namesrv ?? loopbackHost;
+  const hostOf = (g: number, i: number): string => {
+    const h = opts.hosts?.node(g, i) ?? loopbackHost;
+    assert(/^[0-9A-Za-z.:-]+$/.test(h), `host "${h}" of node ${i} of group ${g} is not a plain address`);
+    return h;
+  };
   const namesrvs = ports.namesrv.map((port, i): NamesrvPlan => {
     const dir = path.join(dataDir, `namesrv-${i}`);
-    return { id: `namesrv-${i}`, host, port, dir, logFile: path.join(dir, 'namesrv.log'), args: ['--host', host, '--port', String(port)] };
+    return { id: `namesrv-${i}`, host: nsHost, port, dir, logFile: path.join(dir, 'namesrv.log'), args: ['--host', nsHost, '--port', String(port)] };
   });
   const namesrvAddr = namesrvs.map((n) => `${n.host}:${n.port}`).join(';');
   const groups = ports.groups.map((gp, g): BrokerGroupPlan => {
     const brokerName = brokerNameOf(g);
-    const peers = range(s.nodes).map((i) => `n${i}-${host}:${gp.peer[i]}`).join(';');
+    const peers = range(s.nodes).map((i) => `n${i}-${hostOf(g, i)}:${gp.peer[i]}`).join(';');
     const nodes = range(s.nodes).map((i): BrokerNodePlan => {
       const selfId = `n${i}`;
+      const host = hostOf(g, i);
       const dir = path.join(dataDir, brokerName, selfId);
       const properties = brokerNodeProperties({
         clusterName: clusterNameDefault,
@@ -349,7 +371,11 @@ export class LocalCluster {
   readonly namesrvs: readonly NamesrvHandle[];
   readonly brokers: readonly BrokerNodeHandle[];
 
-  private constructor(readonly plan: ClusterPlan, private readonly extraEnv: Readonly<Record<string, string>> = {}) {
+  private constructor(
+    readonly plan: ClusterPlan,
+    private readonly extraEnv: Readonly<Record<string, string>> = {},
+    private readonly launchPrefix: (id: string) => readonly string[] = () => [],
+  ) {
     this.namesrvs = plan.namesrvs.map((p): NamesrvHandle => ({ id: p.id, kind: 'namesrv', logFile: p.logFile, plan: p, process: null, paused: false }));
     this.brokers = plan.groups.flatMap((g) =>
       g.nodes.map((p): BrokerNodeHandle => ({
@@ -376,7 +402,7 @@ export class LocalCluster {
         writeFileSync(n.configFile, renderProperties(n.properties, `${n.id}: written by LocalCluster (packages/broker/src/local/local-cluster.ts)`));
       }
     }
-    return new LocalCluster(plan, opts.env);
+    return new LocalCluster(plan, opts.env, opts.launchPrefix);
   }
 
   /** Whether the broker node's process entry exists (it is started as a separate program). */
@@ -455,7 +481,9 @@ export class LocalCluster {
     const fd = openSync(h.logFile, 'a');
     let child: ChildProcess;
     try {
-      child = spawn(process.execPath, [...execArgv, ...nodeEntryArgs(entry), ...args], { stdio: ['ignore', fd, fd], env: { ...process.env, ...this.extraEnv } });
+      const argv = [process.execPath, ...execArgv, ...nodeEntryArgs(entry), ...args];
+      const [program, ...rest] = [...this.launchPrefix(id), ...argv];
+      child = spawn(program!, rest, { stdio: ['ignore', fd, fd], env: { ...process.env, ...this.extraEnv } });
     } finally {
       closeSync(fd);
     }

@@ -210,6 +210,9 @@ export class BrokerNode {
         this.transactions.reset();
       }
       this.lastTerm = leader?.term ?? -1;
+      // Forwards still waiting on a leader that is no longer it fail over to the new one now.
+      const abandoned = this.forward.abandonExcept(leader === null || leader.self ? null : leader.peerAddress);
+      if (abandoned > 0) this.log.info({ abandoned, leader: leader?.id ?? null }, 'leader changed: forwarded calls to the old leader abandoned and sent again');
       this.registrar?.trigger();
     });
     this.registrar?.start();

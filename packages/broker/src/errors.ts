@@ -58,9 +58,10 @@ export class ForwardFailedError extends BrokerError {
   /** The leader could not be reached at all (gRPC UNAVAILABLE): it may be dead, a new one may come. */
   readonly leaderUnreachable: boolean;
 
-  constructor(method: string, address: string, cause: Error & { code?: number }) {
-    super(`forwarding ${method} to the leader at ${address} failed: ${cause.message}`, Code.HA_NOT_AVAILABLE, true, { cause });
-    this.leaderUnreachable = cause.code === grpcUnavailable;
+  /** `abandoned`: cancelled here because the leader moved elsewhere while the call waited. */
+  constructor(method: string, address: string, cause: Error & { code?: number }, abandoned = false) {
+    super(`forwarding ${method} to the leader at ${address} failed: ${abandoned ? 'abandoned, the leader moved' : cause.message}`, Code.HA_NOT_AVAILABLE, true, { cause });
+    this.leaderUnreachable = abandoned || cause.code === grpcUnavailable;
   }
 }
 

@@ -14,10 +14,19 @@ const pushClientsMax = 16;
 
 type GenericClient = Client & Record<string, (...args: unknown[]) => unknown>;
 
+/** A forwarded call in flight, to `address`; `abandoned` once the leader moved away from it. */
+interface InflightCall {
+  readonly address: string;
+  cancel(): void;
+  abandoned: boolean;
+}
+
 export class ForwardClient {
   private client: GenericClient | null = null;
   private address = '';
   private inflight = 0;
+  /** Calls in flight, so a leader change can abandon those still waiting on the old leader. */
+  private readonly calls = new Set<InflightCall>();
   /** One channel per other node of the group, for pushes (not replaced when the leader moves). */
   private readonly pushClients = new Map<string, GenericClient>();
 
@@ -36,6 +45,25 @@ export class ForwardClient {
   /** Runs a server-streaming v2 method; resolves with every response, in order. */
   stream<Res>(address: string, method: string, request: unknown, headers: Record<string, string>): Promise<Res[]> {
     return this.run(address, 'Stream', method, request, headers) as Promise<Res[]>;
+  }
+
+  /**
+   * The leader is now at `leaderAddress` (null: this node, or none known): every forwarded call
+   * still waiting on another address is cancelled and fails as "leader unreachable", so the
+   * caller forwards it once more to the new leader. Without this, a call to a leader that froze
+   * (paused, partitioned away) hung for its whole deadline while a successor was already serving.
+   * Repeating is safe: sends de-duplicate by message id, the rest are at-least-once. Returns
+   * how many were abandoned.
+   */
+  abandonExcept(leaderAddress: string | null): number {
+    let n = 0;
+    for (const c of [...this.calls]) {
+      if (c.address === leaderAddress || c.abandoned) continue;
+      c.abandoned = true;
+      c.cancel();
+      n += 1;
+    }
+    return n;
   }
 
   close(): void {
@@ -72,14 +100,17 @@ export class ForwardClient {
     md.set(forwardGroupHeader, this.groupId);
     const deadline = Date.now() + forwardTimeoutMs + longPollMsOf(request);
     const client = this.clientFor(address);
+    const tracked: InflightCall = { address, cancel: () => {}, abandoned: false };
     this.inflight += 1;
+    this.calls.add(tracked);
     try {
-      const replies = kind === 'Call' ? [await unary(client, body, md, deadline)] : await collect(client, body, md, deadline);
+      const replies = kind === 'Call' ? [await unary(client, body, md, deadline, tracked)] : await collect(client, body, md, deadline, tracked);
       return replies.map((r) => def.responseDeserialize(r.response));
     } catch (err) {
-      throw new ForwardFailedError(method, address, err as ServiceError);
+      throw new ForwardFailedError(method, address, err as ServiceError, tracked.abandoned);
     } finally {
       this.inflight -= 1;
+      this.calls.delete(tracked);
     }
   }
 
@@ -103,18 +134,20 @@ function makeClientConstructor(): ClientCtor {
   return ctor;
 }
 
-function unary(client: GenericClient, body: ForwardRequest, md: Metadata, deadline: number): Promise<ForwardReply> {
+function unary(client: GenericClient, body: ForwardRequest, md: Metadata, deadline: number, tracked: InflightCall): Promise<ForwardReply> {
   return new Promise((resolve, reject) => {
-    (client.Call as (b: ForwardRequest, m: Metadata, o: object, cb: (e: ServiceError | null, r?: ForwardReply) => void) => ClientUnaryCall)(
+    const call = (client.Call as (b: ForwardRequest, m: Metadata, o: object, cb: (e: ServiceError | null, r?: ForwardReply) => void) => ClientUnaryCall)(
       body, md, { deadline }, (err, reply) => (err ? reject(err) : resolve(reply as ForwardReply)),
     );
+    tracked.cancel = () => call.cancel();
   });
 }
 
-function collect(client: GenericClient, body: ForwardRequest, md: Metadata, deadline: number): Promise<ForwardReply[]> {
+function collect(client: GenericClient, body: ForwardRequest, md: Metadata, deadline: number, tracked: InflightCall): Promise<ForwardReply[]> {
   return new Promise((resolve, reject) => {
     const out: ForwardReply[] = [];
-    const call = (client.Stream as (b: ForwardRequest, m: Metadata, o: object) => NodeJS.EventEmitter)(body, md, { deadline });
+    const call = (client.Stream as (b: ForwardRequest, m: Metadata, o: object) => NodeJS.EventEmitter & { cancel(): void })(body, md, { deadline });
+    tracked.cancel = () => call.cancel();
     call.on('data', (r: ForwardReply) => out.push(r));
     call.on('error', reject);
     call.on('end', () => resolve(out));

@@ -53,6 +53,13 @@ export const readWindowBytes = 256 * 1024;
  * copy other queues' entries).
  */
 export const readAheadEntryBytesMax = 4 * 1024;
+/**
+ * Entries copied out of those reused buffers go into slabs of this size (copy-slab.ts), entries
+ * up to copySlabPieceBytesMax only: at least 16 share one buffer, and one still referenced keeps
+ * at most 64 KiB alive.
+ */
+export const copySlabBytes = 64 * 1024;
+export const copySlabPieceBytesMax = 4 * 1024;
 /** A single append writes at most this much per write call (the rest goes in further calls). */
 export const writeChunkBytesMax = 8 * 1024 * 1024;
 

@@ -4,6 +4,8 @@ import { crc32c } from '@node-rs/crc32';
 import type { Entry, EntryType } from '@ledgermq/raft';
 import { assert } from './assert.ts';
 import { headerBytes, headerCrcOffsetBytes } from './constants.ts';
+import type { CopySlab } from './copy-slab.ts';
+import { headerCrc } from './header-crc.ts';
 
 /** Magic bytes 'L' 'Q' 'E' <type> for an entry, 'L' 'Q' 'P' 0xFF for padding, read as a u32 LE. */
 const magicEntryBase = 0x4c | (0x51 << 8) | (0x45 << 16);
@@ -69,7 +71,7 @@ export function decodeHeader(buf: Buffer, o: number): HeaderFields | null {
   if (o + headerBytes > buf.length) return null;
   const magic = buf.readUInt32LE(o);
   if (!isMagic(magic)) return null;
-  if (crc32c(buf.subarray(o, o + headerCrcOffsetBytes)) !== buf.readUInt32LE(o + headerCrcOffsetBytes)) return null;
+  if (headerCrc(buf, o, o + headerCrcOffsetBytes) !== buf.readUInt32LE(o + headerCrcOffsetBytes)) return null;
   const fields: HeaderFields = {
     magic,
     size: buf.readUInt32LE(o + 4),
@@ -116,4 +118,23 @@ export function decodeEntry(buf: Buffer, o: number, end = buf.length, copy = fal
     view.copy(data);
   }
   return { index: h.index, term: h.term, type: typeOf(h), data };
+}
+
+/**
+ * The entry the in-memory index names (index, term, position, size) if `buf` holds it whole at
+ * `o` (ending by `end`): a valid entry magic, the header CRC, every header field the index
+ * knows (size, index, term and position), and the body CRC; null when anything is off. What
+ * decodeEntry checks plus the position, without building the header fields (the read paths
+ * call this once per entry). The data is a view into `buf`, or a copy made by `copyTo` (`buf`
+ * is a reused read buffer).
+ */
+export function decodeIndexedEntry(buf: Buffer, o: number, end: number, index: number, term: number, pos: number, size: number, copyTo: CopySlab | null): Entry | null {
+  if (size < headerBytes || o < 0 || o + size > end || end > buf.length) return null;
+  const magic = buf.readUInt32LE(o);
+  if (magic === magicPad || !isMagic(magic)) return null;
+  if (headerCrc(buf, o, o + headerCrcOffsetBytes) !== buf.readUInt32LE(o + headerCrcOffsetBytes)) return null;
+  if (buf.readUInt32LE(o + 4) !== size || readU64(buf, o + 8) !== index || readU64(buf, o + 16) !== term || readU64(buf, o + 24) !== pos) return null;
+  const view = buf.subarray(o + headerBytes, o + size);
+  if (crc32c(view) !== buf.readUInt32LE(o + 36)) return null;
+  return { index, term, type: (magic >>> 24) as EntryType, data: copyTo === null ? view : copyTo.copy(view) };
 }

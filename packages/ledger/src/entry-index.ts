@@ -12,6 +12,8 @@ export class EntryIndex {
   /** Position of firstIndex (where the log starts). */
   firstPos: number;
   count = 0;
+  /** Record found by the last indexHolding(): where the next search starts. */
+  private found = 0;
   private pos: Float64Array;
   private size: Uint32Array;
   private term: Float64Array;
@@ -43,12 +45,13 @@ export class EntryIndex {
   }
 
   posOf(index: number): number {
-    assert(this.has(index), `index ${index} not held`);
+    // The message is built only on failure: the read paths call this several times per entry.
+    if (!this.has(index)) assert(false, `index ${index} not held`);
     return this.pos[index - this.firstIndex];
   }
 
   sizeOf(index: number): number {
-    assert(this.has(index), `index ${index} not held`);
+    if (!this.has(index)) assert(false, `index ${index} not held`);
     return this.size[index - this.firstIndex];
   }
 
@@ -86,6 +89,47 @@ export class EntryIndex {
       if (this.pos[mid] < pos) lo = mid + 1;
       else hi = mid;
     }
+    return lo;
+  }
+
+  /** Index of the entry whose bytes hold `pos`; null when none does (below the first, padding, past the last). */
+  indexHolding(pos: number): number | null {
+    const k = this.lastAtOrBelow(pos);
+    if (k < 0 || pos >= this.pos[k] + this.size[k]) return null;
+    return this.firstIndex + k;
+  }
+
+  /**
+   * The last record whose position is at or below `pos`, -1 if none: a gallop forward from the
+   * record found last (a queue's next message is usually a few entries further), then a binary
+   * search of the bracket; a binary search below the hint when pos lies before it. Any hint in
+   * range gives the right answer (truncation and retention only make it a worse one).
+   */
+  private lastAtOrBelow(pos: number): number {
+    const n = this.count;
+    if (n === 0 || pos < this.pos[0]) return -1;
+    let lo = 0; // pos[lo] <= pos
+    let hi = n; // hi === n or pos[hi] > pos
+    const h = Math.min(this.found, n - 1);
+    if (this.pos[h] <= pos) {
+      lo = h;
+      let step = 1;
+      // Bounded: step doubles until it passes pos or the last record.
+      while (lo + step < n && this.pos[lo + step] <= pos) {
+        lo += step;
+        step *= 2;
+      }
+      hi = Math.min(lo + step, n);
+    } else {
+      hi = h;
+    }
+    // Bounded: the bracket halves each round.
+    while (hi - lo > 1) {
+      const mid = (lo + hi) >>> 1;
+      if (this.pos[mid] <= pos) lo = mid;
+      else hi = mid;
+    }
+    this.found = lo;
     return lo;
   }
 

@@ -59,6 +59,32 @@ describe('Ledger basics', () => {
     expect(sameEntry(e, makeEntry(per + 1, 1, size))).toBe(true);
   });
 
+  it('finds the entry holding a position, in any order, and none in padding, below or past the log', () => {
+    const fs = new FaultFileSystem();
+    const l = openTest(fs);
+    l.append(makeEntries(1, 40, 1, (i) => 3000 + ((i * 997) % 5000)));
+    l.sync();
+    expect(l.status().segments).toBeGreaterThan(2);
+    const order = [1, 2, 3, 40, 39, 17, 18, 25, 5, 6, 30, 1, 40, 12];
+    for (const i of order) {
+      const { pos, size } = l.location(i);
+      for (const p of [pos, pos + 1, pos + Math.floor(size / 2), pos + size - 1]) expect(l.entryIndexAt(p), `position ${p}`).toBe(i);
+    }
+    for (let i = 1; i < 40; i++) {
+      const end = l.location(i).pos + l.location(i).size;
+      // Either the next entry starts right there, or the rest of the segment is padding.
+      expect(l.entryIndexAt(end)).toBe(end === l.location(i + 1).pos ? i + 1 : null);
+    }
+    const last = l.location(40);
+    expect(l.entryIndexAt(last.pos + last.size)).toBeNull();
+    expect(l.entryIndexAt(-1)).toBeNull();
+    l.append(makeEntries(20, 1, 2, 100)); // truncation: entry 20 is shorter, 21.. are gone
+    const e20 = l.location(20);
+    expect(l.entryIndexAt(e20.pos + 99)).toBe(20);
+    expect(l.entryIndexAt(e20.pos + e20.size)).toBeNull();
+    expect(l.entryIndexAt(l.location(19).pos)).toBe(19);
+  });
+
   it('truncates a conflicting suffix and reuses its positions', () => {
     const fs = new FaultFileSystem();
     const l = openTest(fs);

@@ -12,6 +12,7 @@ import {
   entryBytesMaxDefault, entryCacheBytesMaxDefault, formatVersion, headerBytes, indexFsyncEveryRecordsDefault, positionMax,
   readRunBytesMax, scanWindowBytes, segmentBytesDefault, segmentBytesMin, writeChunkBytesMax,
 } from './constants.ts';
+import { CopySlab } from './copy-slab.ts';
 import { decodeEntry, decodeHeader, encodeEntry, encodePad, isPad } from './entry-codec.ts';
 import { EntryCache } from './entry-cache.ts';
 import type { EntryIndex } from './entry-index.ts';
@@ -92,6 +93,7 @@ export class Ledger implements LogStorage {
   private readonly window = new ReadWindow();
   /** Holds each read of entries() (their data is copied out). */
   private readonly runBuffer = new ReadBuffer(readRunBytesMax);
+  private readonly runCopies = new CopySlab();
   private segments: SegmentFile[];
   private index: EntryIndex;
   private indexFile: IndexFile | null;
@@ -209,7 +211,7 @@ export class Ledger implements LogStorage {
       if (!this.cache.has(i)) {
         const end = this.runEnd(i, Math.min(hi, this.cache.size() > 0 ? this.cache.firstIndex() : hi), bytesMax - bytes, out.length === 0);
         if (end === i) break;
-        readRun(this.segments, this.index, i, end, out, this.runBuffer);
+        readRun(this.segments, this.index, i, end, out, this.runBuffer, this.runCopies);
         for (let k = i; k < end; k++) bytes += this.index.sizeOf(k) - headerBytes;
         i = end;
         continue;
@@ -317,6 +319,16 @@ export class Ledger implements LogStorage {
     this.checkOpen();
     if (!this.index.has(i)) throw new EntryNotFoundError(`entry ${i} not held (log is [${this.index.firstIndex}, ${this.index.lastIndex()}])`);
     return this.index.posOf(i);
+  }
+
+  /**
+   * Index of the entry whose bytes hold position `pos` (a search of the in-memory index that
+   * gallops from the entry found last); null when no entry does: below the first, in padding,
+   * or past the last. The store's queue reads map each ConsumeQueue record to its entry so.
+   */
+  entryIndexAt(pos: number): number | null {
+    this.checkOpen();
+    return this.index.indexHolding(pos);
   }
 
   location(i: number): { pos: number; size: number; term: number } {

@@ -1,17 +1,18 @@
 // Reads a run of consecutive entries from the segments: reads of at most readRunBytesMax (or
 // one entry) into a reused buffer, every entry checked against its CRCs and against the
-// in-memory index, then copied out (read-buffer.ts says why).
+// in-memory index, then copied out (read-buffer.ts says why; copy-slab.ts where to).
 
 import type { Entry } from '@ledgermq/raft';
-import { headerBytes, readRunBytesMax } from './constants.ts';
-import { decodeEntry } from './entry-codec.ts';
+import { readRunBytesMax } from './constants.ts';
+import type { CopySlab } from './copy-slab.ts';
+import { decodeIndexedEntry } from './entry-codec.ts';
 import type { EntryIndex } from './entry-index.ts';
 import { CorruptEntryError } from './errors.ts';
 import type { ReadBuffer } from './read-buffer.ts';
 import type { SegmentFile } from './segment-file.ts';
 
-/** Entries [lo, hi) (all held in `index`), appended to `out`; `scratch` holds each read. */
-export function readRun(segments: readonly SegmentFile[], index: EntryIndex, lo: number, hi: number, out: Entry[], scratch: ReadBuffer): void {
+/** Entries [lo, hi) (all held in `index`), appended to `out`; `scratch` holds each read, `copies` what is copied out of it. */
+export function readRun(segments: readonly SegmentFile[], index: EntryIndex, lo: number, hi: number, out: Entry[], scratch: ReadBuffer, copies: CopySlab): void {
   let i = lo;
   let si = findSegment(segments, index.posOf(lo));
   // Bounded: each round consumes at least one entry.
@@ -28,8 +29,9 @@ export function readRun(segments: readonly SegmentFile[], index: EntryIndex, lo:
     const buf = scratch.get(len);
     if (seg.read(start, buf, 0, len) !== len) throw new CorruptEntryError(`segment ${seg.name} is shorter than entry ${j - 1} needs`);
     for (let k = i; k < j; k++) {
-      const e = decodeEntry(buf, index.posOf(k) - start, len, true);
-      if (!e || e.index !== k || e.term !== index.termOf(k) || e.data.length + headerBytes !== index.sizeOf(k)) {
+      const pos = index.posOf(k);
+      const e = decodeIndexedEntry(buf, pos - start, len, k, index.termOf(k)!, pos, index.sizeOf(k), copies);
+      if (e === null) {
         throw new CorruptEntryError(`entry ${k} in segment ${seg.name} fails its checks`);
       }
       out.push(e);

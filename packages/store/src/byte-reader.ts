@@ -17,16 +17,31 @@ function asciiAt(buf: Buffer, start: number, n: number): boolean {
   return true;
 }
 
+/** `data` as a Buffer: itself when it is one (no new view object), else a view of its bytes. */
+function asBuffer(data: Uint8Array): Buffer {
+  return Buffer.isBuffer(data) ? data : Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+}
+
 export class ByteReader {
   private at: number;
   private end: number;
-  private readonly buf: Buffer;
+  private buf: Buffer;
 
   constructor(data: Uint8Array, private readonly what: string, start = 0, end = data.length) {
-    this.buf = Buffer.from(data.buffer, data.byteOffset, data.byteLength);
+    this.buf = asBuffer(data);
     if (start < 0 || end > data.length || start > end) throw new MalformedError(what, `bad range [${start}, ${end}) of ${data.length} bytes`);
     this.at = start;
     this.end = end;
+  }
+
+  /**
+   * Moves the reader to the whole of another input. A reader that decodes entry after entry
+   * (the queue read path) so costs no object per entry.
+   */
+  retarget(data: Uint8Array): void {
+    if (data !== this.buf) this.buf = asBuffer(data);
+    this.at = 0;
+    this.end = data.length;
   }
 
   get offset(): number {

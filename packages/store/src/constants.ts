@@ -70,6 +70,13 @@ export const applyResultsMax = 65_536;
 /** One receive reads at most this many messages and bytes (RocketMQ pull defaults are 32 / 256 KiB). */
 export const readMessagesMax = 1024;
 export const readBytesDefault = 4 * 1024 * 1024;
+/**
+ * A queue read takes at least this many ConsumeQueue records per file read (5 KiB) and keeps
+ * them for the next read of the same queue: a consumer pulling 32 at a time then costs one read
+ * system call per 256 messages instead of one per call (a call costs as much as decoding a few
+ * messages here).
+ */
+export const queueReadAheadRecords = 256;
 
 /** Retry policy of a subscription group (RocketMQ default 16 retries). */
 export const retryMaxTimesDefault = 16;

@@ -141,8 +141,11 @@ export interface BatchHeader {
   readonly recordsOffsetBytes: number;
 }
 
-export function decodeBatchHeader(body: Uint8Array): BatchHeader {
-  return readBatchHeader(new ByteReader(body, what));
+/** `r`: a reader to reuse (the queue read path keeps one); it is moved to the whole of `body`. */
+export function decodeBatchHeader(body: Uint8Array, r?: ByteReader): BatchHeader {
+  if (r === undefined) return readBatchHeader(new ByteReader(body, what));
+  r.retarget(body);
+  return readBatchHeader(r);
 }
 
 /** The last topic name that passed isValidTopic (entries of one topic follow each other). */
@@ -255,9 +258,12 @@ export function decodeMessageAt(body: Uint8Array, recordOffsetBytes: number): St
  * Decodes the record at `at` of a body whose header is `h`, trusting that a record starts
  * there (a ConsumeQueue record says so). Every length is still bounded, so a wrong offset
  * raises MalformedError (or decodes a record that fails its CRC), never reads out of bounds.
+ * `r`: a reader to reuse (moved to `body`) instead of a new one.
  */
-export function decodeRecordAt(body: Uint8Array, h: BatchHeader, at: number, checkBodyCrc = true): StoredMessage {
-  return readRecord(new ByteReader(body, what), at, body.length, h, checkBodyCrc);
+export function decodeRecordAt(body: Uint8Array, h: BatchHeader, at: number, checkBodyCrc = true, r?: ByteReader): StoredMessage {
+  if (r === undefined) return readRecord(new ByteReader(body, what), at, body.length, h, checkBodyCrc);
+  r.retarget(body);
+  return readRecord(r, at, body.length, h, checkBodyCrc);
 }
 
 /**

@@ -3,19 +3,20 @@
 // are views into the entry the log returned (no further copy). Reads never go past the applied
 // index: ConsumeQueues hold only applied entries, and the entry search is bounded by it.
 //
-// Finding the entry of a physical offset: a search over entry positions that starts from the
-// entry found last (the next record of a queue is usually a few entries further), then one
-// `readEntry()` call, which the log serves from its cache of recent entries or from a
-// read-ahead window (one read for the next entries of the queue). An entry the log has just
-// checked against its CRC (which covers every record byte) is not checked again per message.
+// Finding the entry of a physical offset: one search of the log's in-memory index of entry
+// positions, then one `readEntry()` call, which the log serves from its cache of recent entries
+// or from a read-ahead window (one read for the next entries of the queue). An entry the log has
+// just checked against its CRC (which covers every record byte) is not checked again per
+// message. The ConsumeQueue records of a queue read are read ahead too (queueReadAheadRecords).
 
 import type { Entry } from '@ledgermq/raft';
 import { EntryType } from '@ledgermq/raft';
 import { assert } from './assert.ts';
+import { ByteReader } from './byte-reader.ts';
 import { CommandKind } from './command-kind.ts';
-import { queryResultsDefault, queryResultsMax, readBytesDefault, readMessagesMax } from './constants.ts';
+import { queryResultsDefault, queryResultsMax, queueReadAheadRecords, readBytesDefault, readMessagesMax } from './constants.ts';
 import type { ConsumeQueue } from './consume-queue.ts';
-import { cqPhysicalOffset, cqSize, cqTagHash, type CqRecord } from './cq-record.ts';
+import { cqPhysicalOffset, cqRecordBytes, cqSize, cqTagHash, type CqRecord } from './cq-record.ts';
 import { MessageNotFoundError } from './errors.ts';
 import { type BatchHeader, decodeBatchHeader, decodeMessageAt, decodeRecordAt } from './message-codec.ts';
 import type { IndexHit } from './message-index.ts';
@@ -27,6 +28,8 @@ export interface StoreLog {
   location(index: number): { readonly pos: number; readonly size: number };
   /** location(index).pos, without an object. */
   positionOf(index: number): number;
+  /** Index of the entry whose bytes hold `pos`; null when none does (below the first, padding, past the last). */
+  entryIndexAt(pos: number): number | null;
   /** One entry; `checked` when its CRCs were verified on this read (from disk). */
   readEntry(index: number): { readonly entry: Entry; readonly checked: boolean };
   firstIndex(): number;
@@ -79,6 +82,7 @@ export interface ReadOptions {
 /** ConsumeQueue records scanned per read at most (a selective tag filter must not scan forever). */
 const scanRecordsMax = 4096;
 const chunkRecords = 256;
+const noRecords = Buffer.alloc(0);
 
 interface CachedEntry {
   readonly index: number;
@@ -94,15 +98,25 @@ interface CachedEntry {
 
 export class MessageReader {
   private cached: CachedEntry | null = null;
-  /** The entry index found last: where the next search starts. */
-  private hint = 0;
+  /** Decodes the cached entry's header and records (one reader, moved from entry to entry). */
+  private readonly bytes = new ByteReader(new Uint8Array(0), 'message batch');
+  /**
+   * ConsumeQueue records read ahead by the last queue read: records [recordsStart, ...) of
+   * recordsQueue. A record below a queue's next offset never changes while the queue object
+   * lives (queues only append and retire whole files below their minimum, which readQueue
+   * checks first), so they stay valid until forget().
+   */
+  private recordsQueue: ConsumeQueue | null = null;
+  private recordsStart = 0;
+  private records: Buffer = noRecords;
 
   constructor(private readonly deps: ReaderDeps) {}
 
-  /** Drops the cached entry (the log was replaced by a snapshot install). */
+  /** Drops the cached entry and records (the log was replaced by a snapshot install). */
   forget(): void {
     this.cached = null;
-    this.hint = 0;
+    this.recordsQueue = null;
+    this.records = noRecords;
   }
 
   readQueue(topic: string, queueId: number, offset: number, opts: ReadOptions = {}): ReadResult {
@@ -122,9 +136,10 @@ export class MessageReader {
     let bytes = 0;
     let at = offset;
     while (at < max && at - offset < scanRecordsMax && out.length < countMax) {
-      const raw = q.readRecords(at, Math.min(filter === null ? countMax - out.length : chunkRecords, max - at));
-      const n = raw.length / 20;
-      for (let j = 0; j < n; j++) {
+      const n = Math.min(filter === null ? countMax - out.length : chunkRecords, max - at);
+      const j0 = this.recordsAt(q, at, n, max);
+      const raw = this.records;
+      for (let j = j0; j < j0 + n; j++) {
         const size = cqSize(raw, j);
         if (out.length >= countMax || (out.length > 0 && bytes + size > bytesMax)) return answer(q, ReadStatus.Found, at, out);
         if (hashMayMatch(filter, cqTagHash(raw, j))) {
@@ -140,6 +155,20 @@ export class MessageReader {
       }
     }
     return answer(q, out.length > 0 ? ReadStatus.Found : ReadStatus.NoMatchedMessage, at, out);
+  }
+
+  /**
+   * Makes this.records hold q's records [at, at + n) (n <= max - at) and returns where they
+   * start in it (in records): the records read ahead when they cover them, else one read of at
+   * least queueReadAheadRecords (bounded by the queue's end).
+   */
+  private recordsAt(q: ConsumeQueue, at: number, n: number, max: number): number {
+    const held = this.records.length / cqRecordBytes;
+    if (this.recordsQueue === q && at >= this.recordsStart && at + n <= this.recordsStart + held) return at - this.recordsStart;
+    this.records = q.readRecords(at, Math.min(Math.max(n, queueReadAheadRecords), max - at));
+    this.recordsQueue = q;
+    this.recordsStart = at;
+    return 0;
   }
 
   /** The message stored at a physical offset; MessageNotFoundError if none starts there. */
@@ -207,7 +236,7 @@ export class MessageReader {
     if (e === null || e === undefined) return e;
     const at = physicalOffset - e.bodyPos;
     if (at < e.header.recordsOffsetBytes) return undefined;
-    if (trusted) return decodeRecordAt(e.data, e.header, at, !e.checked);
+    if (trusted) return decodeRecordAt(e.data, e.header, at, !e.checked, this.bytes);
     try {
       return decodeMessageAt(e.data, at);
     } catch {
@@ -220,12 +249,14 @@ export class MessageReader {
     if (c !== null && physicalOffset >= c.pos && physicalOffset < c.end && c.index >= this.deps.log.firstIndex() && c.index <= this.deps.appliedIndex()) return c;
     const index = this.locate(physicalOffset);
     if (index === null || index === undefined) return index;
-    const loc = this.deps.log.location(index);
     const { entry, checked } = this.deps.log.readEntry(index);
     if (entry.index !== index) assert(false, `the log did not return entry ${index}`);
     if (entry.type !== EntryType.Normal || entry.data[0] !== CommandKind.MessageBatch) return undefined;
-    const header = decodeBatchHeader(entry.data);
-    this.cached = { index, pos: loc.pos, bodyPos: loc.pos + this.deps.headerBytes, end: loc.pos + loc.size, data: entry.data, header, checked };
+    const header = decodeBatchHeader(entry.data, this.bytes);
+    // The log checked the entry's size against its index when it read it (or holds it as appended).
+    const pos = this.deps.log.positionOf(index);
+    const bodyPos = pos + this.deps.headerBytes;
+    this.cached = { index, pos, bodyPos, end: bodyPos + entry.data.length, data: entry.data, header, checked };
     return this.cached;
   }
 
@@ -235,43 +266,14 @@ export class MessageReader {
    */
   private locate(pos: number): number | null | undefined {
     const log = this.deps.log;
+    // One search of the log's in-memory index (a gallop from the entry it found last), instead
+    // of a search here through positionOf() calls that cost a bounds check each.
+    const index = log.entryIndexAt(pos);
+    const applied = this.deps.appliedIndex();
+    if (index !== null && index <= applied) return index;
     const first = log.firstIndex();
-    const last = Math.min(this.deps.appliedIndex(), log.lastIndex());
-    if (last < first) return null;
-    if (pos < log.positionOf(first)) return null;
-    // Gallop from the hint towards pos, then binary-search the bracket: a few probes when the
-    // next record is near the last one, log2 of the log when it is not.
-    let lo = first;
-    let hi = last;
-    const h = Math.min(Math.max(this.hint, first), last);
-    if (log.positionOf(h) <= pos) {
-      lo = h;
-      for (let step = 1; lo + step <= hi; step *= 2) {
-        if (log.positionOf(lo + step) > pos) {
-          hi = lo + step - 1;
-          break;
-        }
-        lo += step;
-      }
-    } else {
-      hi = h - 1;
-      for (let step = 1; hi - step >= lo; step *= 2) {
-        if (log.positionOf(hi - step) <= pos) {
-          lo = hi - step;
-          break;
-        }
-        hi -= step;
-      }
-    }
-    // Largest index in [lo, hi] whose entry starts at or before pos (location(lo).pos <= pos).
-    while (lo < hi) {
-      const mid = lo + Math.ceil((hi - lo) / 2);
-      if (log.positionOf(mid) <= pos) lo = mid;
-      else hi = mid - 1;
-    }
-    this.hint = lo;
-    const loc = log.location(lo);
-    return pos < loc.pos + loc.size ? lo : undefined;
+    if (Math.min(applied, log.lastIndex()) < first || pos < log.positionOf(first)) return null;
+    return undefined;
   }
 
   private movedPast(q: ConsumeQueue, at: number): ReadResult {

@@ -226,6 +226,31 @@ describe('StoreStateMachine', () => {
     expect(() => s.reader.readByPhysicalOffset(unapplied + 44 + 30)).toThrow(MessageNotFoundError);
   });
 
+  it('serves queue reads from records read ahead only while they cover the range: other queues, appends, retention', async () => {
+    const root = scratch('read-ahead');
+    const ledger = ledgerIn(root);
+    const s = await store(path.join(root, 's'), ledger, 4);
+    const bodies = [createTopicBody('T', 2)];
+    for (let k = 0; k < 10; k++) bodies.push(batchBody('T', k % 2, [message(`q${k % 2}-${k >> 1}`)], t0 + k));
+    s.apply(appendBodies(ledger, bodies));
+    const read = (q: number, offset: number, countMax: number) => s.reader.readQueue('T', q, offset, { countMax }).messages.map((m) => m.message.body.toString());
+    expect(read(0, 0, 2)).toEqual(['q0-0', 'q0-1']);
+    expect(read(1, 0, 2)).toEqual(['q1-0', 'q1-1']);
+    expect(read(0, 2, 2)).toEqual(['q0-2', 'q0-3']);
+    expect(read(0, 1, 2)).toEqual(['q0-1', 'q0-2']); // backwards, within what was read ahead
+    expect(read(0, 3, 32)).toEqual(['q0-3', 'q0-4']);
+    // Appended after the records were read ahead: the next read must reach them.
+    const more = [];
+    for (let k = 5; k < 8; k++) more.push(batchBody('T', 0, [message(`q0-${k}`)], t0 + 100 + k));
+    s.apply(appendBodies(ledger, more));
+    expect(read(0, 4, 32)).toEqual(['q0-4', 'q0-5', 'q0-6', 'q0-7']);
+    expect(read(1, 2, 32)).toEqual(['q1-2', 'q1-3', 'q1-4']);
+    // Retention moves queue 0's minimum past records the reader still holds.
+    s.truncateBefore(ledger.location(10).pos);
+    expect(s.reader.readQueue('T', 0, 1)).toMatchObject({ status: ReadStatus.OffsetMoved, nextOffset: 4, messages: [] });
+    expect(read(0, 4, 2)).toEqual(['q0-4', 'q0-5']);
+  });
+
   it('looks messages up by id, key and time, bounded and newest first, before and after a checkpoint', async () => {
     const root = scratch('index');
     const ledger = ledgerIn(root);

@@ -9,7 +9,7 @@ import { CommandKind, encodeCommand, groupConfig } from '@ledgermq/store';
 import { checkAll, unavailabilityWindows, type CheckResult, type FaultWindow } from './checkers.ts';
 import { brokerName, JepsenCluster } from './cluster.ts';
 import { consumerGroupFifo, consumerGroupMixed, consumerGroupQueue, drainQuietRounds, drainTimeoutMsDefault, reportListMax, topicFifo, topicMixed, topicQueue } from './constants.ts';
-import { UsageError } from './errors.ts';
+import { NetnsError, UsageError } from './errors.ts';
 import { applyFault, checkFaultsForNodes, planSchedule, type FaultName, type PlannedFault } from './faults.ts';
 import { HistoryRecorder, type FaultRecord, type LeaderMark } from './history.ts';
 import { SeededRandom } from './prng.ts';
@@ -84,9 +84,19 @@ export async function runJepsen(o: RunOptions): Promise<RunResult> {
   const dataDir = mkdtempSync(path.join(os.tmpdir(), 'ledgermq-jepsen-'));
   const timeMs = o.timeS * 1000;
   const schedule = planSchedule({ faults: o.faults, timeMs, seed: o.seed, faultMs: o.faultMs, calmMs: o.calmMs });
-  const network: NetworkChoice = await chooseNetwork(o.network ?? 'auto', { faults: o.faults, proxyClients: o.proxyClients === true });
+  let network: NetworkChoice = await chooseNetwork(o.network ?? 'auto', { faults: o.faults, proxyClients: o.proxyClients === true });
+  const createCluster = (net: NetworkChoice) =>
+    JepsenCluster.create({ dataDir, nodes: o.nodes, network: net, random: (() => { const r = new SeededRandom(o.seed ^ 0x5a5a); return () => r.next(); })(), proxyClients: o.proxyClients === true, plantedBug: o.plantedBug ?? null, volatileWrites: o.faults.includes('power-loss'), clockControl: o.faults.includes('clock-jump') });
+  let cluster: JepsenCluster;
+  try {
+    cluster = await createCluster(network);
+  } catch (err) {
+    // The probe passed but the run's namespaces could not be built: auto falls back, saying why.
+    if (!(err instanceof NetnsError) || (o.network ?? 'auto') !== 'auto') throw err;
+    network = { kind: 'proxy', reason: `network namespaces failed to set up: ${err.message}` };
+    cluster = await createCluster(network);
+  }
   log(`jepsen: ${network.kind} network (${network.reason})`);
-  const cluster = await JepsenCluster.create({ dataDir, nodes: o.nodes, network, random: (() => { const r = new SeededRandom(o.seed ^ 0x5a5a); return () => r.next(); })(), proxyClients: o.proxyClients === true, plantedBug: o.plantedBug ?? null, volatileWrites: o.faults.includes('power-loss'), clockControl: o.faults.includes('clock-jump') });
   const clientLog = new ClientLog();
   const faults: FaultRecord[] = [];
   const phases: FaultRecord[] = [];

@@ -1,5 +1,6 @@
 // Whether this host can run a cluster in network namespaces with nftables: detected by trying
-// it (root, `ip netns add`, a veth into the namespace, an nft table inside it), never assumed.
+// it (root, `ip netns add`, a veth into the namespace, a bridge, an nft table inside it), never
+// assumed.
 // The answer is kept for the life of the process.
 
 import { nftApply, run, runSyncQuiet } from './netns-commands.ts';
@@ -30,6 +31,7 @@ async function probe(): Promise<NetnsSupport> {
     await run('ip', ['netns', 'add', ns]);
     await run('ip', ['link', 'add', veth, 'type', 'veth', 'peer', 'name', 'eth0', 'netns', ns]);
     await run('ip', ['-n', ns, 'link', 'set', 'lo', 'up']);
+    await run('ip', ['-n', ns, 'link', 'add', 'br0', 'type', 'bridge']);
     await nftApply(ns, renderNodeRuleset({ ...passRules, dropFrom: ['10.213.0.3'], lossPermille: 10, lossFrom: ['10.213.0.4'] }));
     return { ok: true };
   } catch (err) {

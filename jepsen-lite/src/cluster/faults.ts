@@ -93,8 +93,7 @@ export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<App
     case 'partition-oneway': {
       const n = await leaderOrAny();
       const links = await c.net.partition({ kind: 'oneway', from: n });
-      const what = c.net.kind === 'netns' ? `every packet ${n} sends to a peer is dropped; packets to it still arrive` : `${n} cannot open or use connections to anyone; others still reach it`;
-      return { targets: [n], detail: `${what} (${links.length} links)`, heal: () => c.net.heal() };
+      return { targets: [n], detail: `${c.net.onewayDetail(n)} (${links.length} links)`, heal: () => c.net.heal() };
     }
     case 'delay':
       return { targets: [...nodes], detail: await c.net.delay(), heal: () => c.net.heal() };

@@ -16,9 +16,8 @@ export interface RunSummary {
   readonly timeS: number;
   readonly rate: number;
   readonly command: string;
-  /** What carried the nodes' traffic and why. */
-  readonly network: string;
-  readonly networkKind: 'netns' | 'proxy';
+  /** What carried the nodes' traffic (kind, what it is) and why it was chosen. */
+  readonly network: { readonly kind: 'netns' | 'proxy'; readonly description: string; readonly reason: string };
   readonly pass: boolean;
   readonly checks: readonly CheckResult[];
   readonly windows: readonly FaultWindow[];
@@ -31,7 +30,7 @@ export function renderText(s: RunSummary): string {
     `jepsen-lite cluster run: ${s.pass ? 'PASS' : 'FAIL'}`,
     `workload ${s.workload}, faults ${s.faults.join(',')}, seed ${s.seed}, ${s.nodes} nodes, ${s.timeS} s at ${s.rate}/s, ${s.opsRecorded} history lines, ${(s.durationMs / 1000).toFixed(1)} s wall`,
     `replay: ${s.command}`,
-    `network: ${s.network}`,
+    `network: ${s.network.kind}: ${s.network.description} (${s.network.reason})`,
     '',
   ];
   for (const c of s.checks) {

@@ -17,7 +17,7 @@ describe.skipIf(!LocalCluster.brokerMainExists())('jepsen runner on a real clust
   // The proxy network here; the CI suite (test/jepsen-ci-suite.test.ts) runs on namespaces where the host allows them.
   it('partition-leader on the proxy network: nothing lost, nothing unexpected, nothing stored twice; the window is measured', async () => {
     const r = await runJepsen({ workload: 'queue', faults: ['partition-leader'], timeS: 15, rate: 60, seed: 7, nodes: 3, outDir, drainTimeoutMs: 15_000, network: 'proxy', log: () => {} });
-    expect(r.summary.networkKind).toBe('proxy');
+    expect(r.summary.network.kind).toBe('proxy');
     const fig = (name: string, key: string) => r.checks.find((c) => c.name === name)!.figures[key];
     expect(r.faults).toHaveLength(1);
     expect(fig('lost', 'acked')).toBeGreaterThan(50);

@@ -43,7 +43,7 @@ export function suiteRow(fault: string, seed: number, r: RunResult): SuiteRow {
   return {
     fault,
     seed,
-    network: r.summary.networkKind,
+    network: r.summary.network.kind,
     pass: r.pass,
     acked: fig(c, 'lost', 'acked') ?? 0,
     lost: fig(c, 'lost', 'lost') ?? 0,

@@ -63,7 +63,7 @@ function writeHeader(buf: Buffer, o: number, magic: number, size: number, index:
   writeU64(buf, o + 24, pos);
   buf.writeUInt32LE(channel, o + 32);
   buf.writeUInt32LE(bodyCrc, o + 36);
-  buf.writeUInt32LE(crc32c(buf.subarray(o, o + headerCrcOffsetBytes)), o + headerCrcOffsetBytes);
+  buf.writeUInt32LE(headerCrc(buf, o, o + headerCrcOffsetBytes), o + headerCrcOffsetBytes);
 }
 
 /** Decodes a header if its CRC and magic are valid; null otherwise (torn, zeroed or corrupt). */
@@ -103,21 +103,14 @@ export function bodyValid(h: HeaderFields, body: Uint8Array): boolean {
 
 /**
  * Decodes and fully validates one entry held in `buf` at `o`, which must end by `end`; null when
- * anything is off. The data is a view into `buf`, or a copy of it when `copy` (`buf` is a reused
- * read buffer: read-buffer.ts).
+ * anything is off. The data is a view into `buf`.
  */
-export function decodeEntry(buf: Buffer, o: number, end = buf.length, copy = false): Entry | null {
+export function decodeEntry(buf: Buffer, o: number, end = buf.length): Entry | null {
   const h = decodeHeader(buf, o);
   if (!h || isPad(h) || o + h.size > end) return null;
   const view = buf.subarray(o + headerBytes, o + h.size);
   if (!bodyValid(h, view)) return null;
-  let data = view;
-  if (copy) {
-    // allocUnsafe: below 4 KiB a slice of Node's shared pool, no allocation of its own.
-    data = Buffer.allocUnsafe(view.length);
-    view.copy(data);
-  }
-  return { index: h.index, term: h.term, type: typeOf(h), data };
+  return { index: h.index, term: h.term, type: typeOf(h), data: view };
 }
 
 /**

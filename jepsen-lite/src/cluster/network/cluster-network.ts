@@ -26,6 +26,8 @@ export interface ClusterNetwork {
   nodeProperties(selfId: string, props: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]>;
   /** host:port the clients dial to reach node `selfId`'s v2 endpoint. */
   clientEndpoint(selfId: string, host: string, v2Port: number): string;
+  /** What partition-oneway from `node` does on this network, for the fault's detail. */
+  onewayDetail(node: string): string;
   /** Cuts the directed links of `shape`: their traffic vanishes (nothing is refused). */
   partition(shape: PartitionShape): Promise<Link[]>;
   /** Every peer link loses a share of its traffic; resolves to what was done. */

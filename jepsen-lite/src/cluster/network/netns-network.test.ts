@@ -56,18 +56,18 @@ describe.runIf(support.ok)('netns network (real namespaces and nftables)', () =>
 
   it('the harness reaches every node, and the nodes reach each other', async () => {
     for (const n of nodes) expect(await greet(null, topology.addressOf(n))).toBe(`hello from ${topology.addressOf(n)}`);
-    expect(await greet('n1', topology.addressOf('n0'))).toBe(`hello from ${topology.addressOf('n0')}`);
+    expect(await greet(topology.namespaceOf('n1'), topology.addressOf('n0'))).toBe(`hello from ${topology.addressOf('n0')}`);
   });
 
   it('isolating n0 cuts n0 off its peers (silently) but not off the harness; heal restores it', async () => {
     const links = await network.partition({ kind: 'isolate', node: 'n0' });
     expect(links).toHaveLength(4);
-    expect(await greet('n1', topology.addressOf('n0'))).toBe('no answer');
-    expect(await greet('n0', topology.addressOf('n2'))).toBe('no answer');
-    expect(await greet('n1', topology.addressOf('n2'))).toBe(`hello from ${topology.addressOf('n2')}`);
+    expect(await greet(topology.namespaceOf('n1'), topology.addressOf('n0'))).toBe('no answer');
+    expect(await greet(topology.namespaceOf('n0'), topology.addressOf('n2'))).toBe('no answer');
+    expect(await greet(topology.namespaceOf('n1'), topology.addressOf('n2'))).toBe(`hello from ${topology.addressOf('n2')}`);
     expect(await greet(null, topology.addressOf('n0'))).toBe(`hello from ${topology.addressOf('n0')}`);
     await network.heal();
-    expect(await greet('n1', topology.addressOf('n0'))).toBe(`hello from ${topology.addressOf('n0')}`);
+    expect(await greet(topology.namespaceOf('n1'), topology.addressOf('n0'))).toBe(`hello from ${topology.addressOf('n0')}`);
   });
 
   it('loss installs a random drop of the peers\' packets in every node', async () => {
@@ -94,19 +94,15 @@ function serverScript(address: string): string {
   return `require('net').createServer((s) => s.end('hello from ${address}')).listen(${port}, '${address}', () => process.stdout.write('up\\n'));`;
 }
 
-/** Connects from node `from`'s namespace (null: the harness) to `address`; its greeting or 'no answer'. */
+/** Connects from namespace `from` (null: the harness) to `address`; its greeting or 'no answer'. */
 async function greet(from: string | null, address: string): Promise<string> {
   if (from === null) return greetHere(address);
   const script = `const s = require('net').connect(${port}, '${address}'); let got = '';
     s.on('data', (d) => { got += d; }); s.on('end', () => { process.stdout.write(got); process.exit(0); });
     s.on('error', () => { process.stdout.write('no answer'); process.exit(0); });
     setTimeout(() => { process.stdout.write('no answer'); process.exit(0); }, ${connectWaitMs});`;
-  const out = await run('ip', ['netns', 'exec', `lmq${topologyK(address)}-${from}`, process.execPath, '-e', script]);
+  const out = await run('ip', ['netns', 'exec', from, process.execPath, '-e', script]);
   return out.trim();
-}
-
-function topologyK(address: string): number {
-  return Number(address.split('.')[2]);
 }
 
 function greetHere(address: string): Promise<string> {

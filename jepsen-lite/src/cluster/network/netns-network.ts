@@ -18,7 +18,7 @@ export class NetnsNetwork implements ClusterNetwork {
 
   get description(): string {
     const t = this.topology;
-    return `network namespaces ${t.namespaceOf(t.nodes[0]!)}.. on ${t.hostAddress.replace(/\.1$/, '.0')}/24, faults are nftables drops at the receiver`;
+    return `network namespaces ${t.namespaceOf(t.nodes[0]!)}.. on ${t.subnet}, faults are nftables drops at the receiver`;
   }
 
   nodeProperties(_selfId: string, props: ReadonlyArray<readonly [string, string]>): Array<readonly [string, string]> {
@@ -27,6 +27,10 @@ export class NetnsNetwork implements ClusterNetwork {
 
   clientEndpoint(_selfId: string, host: string, v2Port: number): string {
     return `${host}:${v2Port}`;
+  }
+
+  onewayDetail(node: string): string {
+    return `every packet ${node} sends to a peer is dropped; packets to it still arrive`;
   }
 
   async partition(shape: PartitionShape): Promise<Link[]> {

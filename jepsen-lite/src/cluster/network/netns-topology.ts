@@ -28,10 +28,11 @@ export class NetnsTopology {
   /** Namespaces and links for `nodes` (selfIds n0, n1, …), each node's table installed and empty. */
   static async create(nodes: readonly string[]): Promise<NetnsTopology> {
     if (nodes.length < 1 || nodes.length > 200) throw new NetnsError(`${nodes.length} nodes: 1..200 fit one /24`);
-    const used = await usedSubnets();
-    const start = netnsSubnetMin + (process.pid % (netnsSubnetMax - netnsSubnetMin + 1));
-    for (let i = 0; i <= netnsSubnetMax - netnsSubnetMin; i++) {
-      const k = netnsSubnetMin + ((start - netnsSubnetMin + i) % (netnsSubnetMax - netnsSubnetMin + 1));
+    const used = await subnetsUsedByOthers();
+    const span = netnsSubnetMax - netnsSubnetMin + 1;
+    // Each process starts from its own k, so concurrent runs (test workers) rarely contend.
+    for (let i = 0; i < span; i++) {
+      const k = netnsSubnetMin + ((process.pid + i) % span);
       if (used.has(k)) continue;
       if (!claim(k)) continue;
       const t = new NetnsTopology(k, nodes);
@@ -47,11 +48,11 @@ export class NetnsTopology {
   }
 
   get hub(): string {
-    return `lmq${this.k}-hub`;
+    return namespaceName(this.k, 'hub');
   }
 
   get hostVeth(): string {
-    return `lmq${this.k}h`;
+    return hostVethName(this.k);
   }
 
   /** The harness's address (root namespace): clients, NameServer, admin calls. */
@@ -59,8 +60,13 @@ export class NetnsTopology {
     return `${netnsSubnetPrefix}.${this.k}.1`;
   }
 
+  /** The run's /24, e.g. 10.213.7.0/24. */
+  get subnet(): string {
+    return `${netnsSubnetPrefix}.${this.k}.0/24`;
+  }
+
   namespaceOf(node: string): string {
-    return `lmq${this.k}-${node}`;
+    return namespaceName(this.k, node);
   }
 
   addressOf(node: string): string {
@@ -104,12 +110,28 @@ export class NetnsTopology {
   }
 }
 
-/** k of every 10.213.k.x address the root namespace already has. */
-async function usedSubnets(): Promise<Set<number>> {
+/** The names of subnet k's namespaces and root veth (one place: the run and the cleanup use them). */
+function namespaceName(k: number, what: string): string {
+  return `lmq${k}-${what}`;
+}
+
+function hostVethName(k: number): string {
+  return `lmq${k}h`;
+}
+
+/**
+ * k of every 10.213.k.x address the root namespace has on an interface that is not a run's own
+ * veth (those are settled by claim(): a live run keeps k, a dead one's leftovers are removed).
+ */
+async function subnetsUsedByOthers(): Promise<Set<number>> {
   const out = await run('ip', ['-o', '-4', 'addr', 'show']);
   const used = new Set<number>();
-  const re = new RegExp(`inet ${netnsSubnetPrefix.replace('.', '\\.')}\\.(\\d+)\\.`, 'g');
-  for (const m of out.matchAll(re)) used.add(Number(m[1]));
+  // Lines look like "7: eth0    inet 10.213.5.1/24 brd ...".
+  const re = new RegExp(`^\\d+:\\s+(\\S+)\\s+inet ${netnsSubnetPrefix.replace('.', '\\.')}\\.(\\d+)\\.`, 'gm');
+  for (const m of out.matchAll(re)) {
+    const k = Number(m[2]);
+    if (m[1]!.split('@')[0] !== hostVethName(k)) used.add(k);
+  }
   return used;
 }
 
@@ -142,14 +164,14 @@ function removeSubnet(k: number): void {
 }
 
 function removeNetworkSync(k: number): void {
-  runSyncQuiet('ip', ['link', 'del', `lmq${k}h`]);
+  runSyncQuiet('ip', ['link', 'del', hostVethName(k)]);
   for (const ns of namespacesOf(k)) runSyncQuiet('ip', ['netns', 'del', ns]);
 }
 
 /** The namespaces named for k (`ip netns add` makes /run/netns/<name>). */
 function namespacesOf(k: number): string[] {
   try {
-    return readdirSync('/run/netns').filter((n) => n.startsWith(`lmq${k}-`));
+    return readdirSync('/run/netns').filter((n) => n.startsWith(namespaceName(k, '')));
   } catch {
     return [];
   }

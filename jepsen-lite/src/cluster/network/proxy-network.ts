@@ -45,6 +45,10 @@ export class ProxyNetwork implements ClusterNetwork {
     return `${host}:${this.clients === null ? v2Port : this.clients.port(selfId)}`;
   }
 
+  onewayDetail(node: string): string {
+    return `${node} cannot open or use connections to anyone; others still reach it`;
+  }
+
   async partition(shape: PartitionShape): Promise<Link[]> {
     return this.mesh.partition(shape);
   }

@@ -24,8 +24,7 @@ interface InflightCall {
 export class ForwardClient {
   private client: GenericClient | null = null;
   private address = '';
-  private inflight = 0;
-  /** Calls in flight, so a leader change can abandon those still waiting on the old leader. */
+  /** Calls in flight (bounded by forwardInflightMax), so a leader change can abandon those still waiting on the old leader. */
   private readonly calls = new Set<InflightCall>();
   /** One channel per other node of the group, for pushes (not replaced when the leader moves). */
   private readonly pushClients = new Map<string, GenericClient>();
@@ -93,7 +92,7 @@ export class ForwardClient {
   private async run(address: string, kind: 'Call' | 'Stream', method: string, request: unknown, headers: Record<string, string>): Promise<unknown[]> {
     const def = messagingServiceDefinition()[method];
     assert(def !== undefined, `unknown v2 method ${method}`);
-    if (this.inflight >= forwardInflightMax) throw new ForwardBusyError(forwardInflightMax);
+    if (this.calls.size >= forwardInflightMax) throw new ForwardBusyError(forwardInflightMax);
     // A follower's SendMessage is already bytes (raw-send.ts).
     const body: ForwardRequest = { method, request: Buffer.isBuffer(request) ? request : def.requestSerialize(request), headers, from: this.selfId };
     const md = new Metadata();
@@ -101,7 +100,6 @@ export class ForwardClient {
     const deadline = Date.now() + forwardTimeoutMs + longPollMsOf(request);
     const client = this.clientFor(address);
     const tracked: InflightCall = { address, cancel: () => {}, abandoned: false };
-    this.inflight += 1;
     this.calls.add(tracked);
     try {
       const replies = kind === 'Call' ? [await unary(client, body, md, deadline, tracked)] : await collect(client, body, md, deadline, tracked);
@@ -109,7 +107,6 @@ export class ForwardClient {
     } catch (err) {
       throw new ForwardFailedError(method, address, err as ServiceError, tracked.abandoned);
     } finally {
-      this.inflight -= 1;
       this.calls.delete(tracked);
     }
   }

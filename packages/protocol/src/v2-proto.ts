@@ -21,6 +21,7 @@ import * as protoLoader from '@grpc/proto-loader';
 import { assert } from './assert.ts';
 import { v2GrpcMessageBytesMax } from './constants.ts';
 import { ProtoLoadError } from './errors.ts';
+import { compileMessagePlan, UnsupportedValueError, writeMessage, type DescriptorLike } from './proto-writer.ts';
 
 /** npm package that ships the v2 protocol definition. */
 export const v2ProtoPackage = 'rocketmq-client-nodejs';
@@ -100,9 +101,52 @@ export function v2PackageDefinition(): protoLoader.PackageDefinition {
   return def;
 }
 
-/** Service definition for `grpc.Server.addService` (method implementations keyed by RPC name). */
+/**
+ * Responses the broker writes with the compiled writer (proto-writer.ts) instead of the loader's
+ * fromObject + encode: the ones written once per message on the send and receive paths.
+ */
+export const fastResponseMethods: readonly MessagingRpcName[] = ['SendMessage', 'ReceiveMessage', 'PullMessage', 'AckMessage', 'ChangeInvisibleDuration'];
+
+let cachedService: grpc.ServiceDefinition | null = null;
+
+/**
+ * Service definition for `grpc.Server.addService` (method implementations keyed by RPC name).
+ * The methods of fastResponseMethods serialize their responses with the compiled writer, and
+ * with the loader's serializer whatever value the writer does not take.
+ */
 export function messagingServiceDefinition(): grpc.ServiceDefinition {
-  return v2PackageDefinition()[messagingServiceName] as unknown as grpc.ServiceDefinition;
+  if (cachedService !== null) return cachedService;
+  const loaded = v2PackageDefinition()[messagingServiceName] as unknown as grpc.ServiceDefinition;
+  const service: Record<string, grpc.MethodDefinition<unknown, unknown>> = { ...loaded };
+  for (const name of fastResponseMethods) {
+    const method = loaded[name];
+    assert(method !== undefined, `${messagingServiceName} has no ${name}`);
+    const responseType = (method as unknown as { responseType: { type: DescriptorLike } }).responseType.type;
+    const plan = compileMessagePlan(responseType, lookupV2Type);
+    const viaLoader = method.responseSerialize;
+    service[name] = {
+      ...method,
+      responseSerialize: (value: unknown) => {
+        try {
+          return writeMessage(plan, value);
+        } catch (err) {
+          if (err instanceof UnsupportedValueError) return viaLoader(value);
+          throw err;
+        }
+      },
+    };
+  }
+  cachedService = service as grpc.ServiceDefinition;
+  return cachedService;
+}
+
+/** A message type a v2 field names: nested in its own type, fully qualified, or in the v2 package. */
+export function lookupV2Type(typeName: string, within: DescriptorLike): DescriptorLike | undefined {
+  const nested = within.nestedType?.find((t) => t.name === typeName);
+  if (nested !== undefined) return nested;
+  const def = v2PackageDefinition();
+  const found = (def[typeName] ?? def[`${v2PackageName}.${typeName}`]) as { type?: DescriptorLike } | undefined;
+  return found?.type;
 }
 
 let cachedClient: grpc.ServiceClientConstructor | null = null;

@@ -24,7 +24,8 @@ const hit = (k: number, topic = 'T'): IndexHit => ({ topic, queueId: k % 3, queu
 
 async function flush(db: StoreDb, index: MessageIndex): Promise<void> {
   const b = newBatch(db);
-  index.beginFlush(b);
+  index.beginFlush();
+  while (!index.flushSlice(b, 3));
   await b.write({ sync: true });
   index.endFlush();
 }
@@ -49,7 +50,8 @@ describe('MessageIndex', () => {
     await check();
     const b = newBatch(db);
     index.add(hit(10), 'DUP', ['all']);
-    index.beginFlush(b); // frozen while the write is in flight
+    index.beginFlush(); // frozen while the write is in flight
+    expect(index.flushSlice(b, 1)).toBe(true);
     expect(index.uniqKeyUnflushed('DUP')).toBe(true);
     expect((await index.byUniqKey('DUP')).map((h) => h.queueOffset)).toEqual([10, 8, 3]);
     await b.write({ sync: true });

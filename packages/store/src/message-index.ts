@@ -178,6 +178,8 @@ export async function hasUniqKeys(db: StoreDb): Promise<boolean> {
 export class MessageIndex {
   private pending = new Layer();
   private flushing: Layer | null = null;
+  /** Entries of the frozen layer written into the checkpoint's batch so far (flushSlice). */
+  private flushedSlots = 0;
   private readonly scratch = Buffer.allocUnsafe(scratchBytes);
   /** Where an id block is assembled: at most uniqBlockBytesMax plus one id. */
   private readonly blockScratch = Buffer.allocUnsafe(uniqBlockBytesMax + 2 + stringBytesMax);
@@ -247,21 +249,34 @@ export class MessageIndex {
   }
 
   /**
-   * Freezes the pending entries and writes them into a checkpoint's batch as puts, one id
-   * entry and one entry per distinct key per message. Synchronous: the batch copies each key
-   * and value, so one scratch buffer serves them all.
+   * Freezes the pending entries for a checkpoint (look-ups still see them until endFlush()).
+   * flushSlice() then writes them into the checkpoint's batch a slice at a time, so that a
+   * checkpoint of many messages never holds the event loop for long.
    */
-  beginFlush(sink: BatchSink): void {
+  beginFlush(): void {
     assert(this.flushing === null, 'an index flush is already running');
-    const layer = this.pending;
-    this.flushing = layer;
+    this.flushing = this.pending;
+    this.flushedSlots = 0;
     this.pending = new Layer();
+  }
+
+  /**
+   * Writes up to `slotsMax` more frozen entries into `sink` as puts, one id entry and one entry
+   * per distinct key per message, and after the last one the id blocks. True once everything
+   * frozen is written. Synchronous: the batch copies each key and value, so one scratch
+   * buffer serves them all.
+   */
+  flushSlice(sink: BatchSink, slotsMax: number): boolean {
+    const layer = this.flushing;
+    assert(layer !== null, 'no index flush is running');
+    assert(Number.isInteger(slotsMax) && slotsMax >= 1, `slotsMax ${slotsMax}`);
+    const end = Math.min(layer.size, this.flushedSlots + slotsMax);
     const b = this.scratch;
     // The values always start the scratch buffer, so one view serves every message (the batch
     // copies what it is given); the `u` value's view changes only with the topic's length.
     const kValue = b.subarray(0, hitValueBytes);
     let uValue = kValue;
-    for (let s = 0; s < layer.size; s++) {
+    for (let s = this.flushedSlots; s < end; s++) {
       const topic = layer.topics[s];
       const pos = layer.physicalOffset(s);
       // The value first (once per message): the `k` entries use its first hitValueBytes.
@@ -271,18 +286,21 @@ export class MessageIndex {
       if (uValue.length !== at) uValue = b.subarray(0, at);
       const uniq = layer.uniqs[s];
       if (uniq !== null) {
-        const end = putPos(b, putString(b, putTag(b, at, uniqTag), uniq, 2), pos);
-        sink.put(b.subarray(at, end), uValue);
+        const keyEnd = putPos(b, putString(b, putTag(b, at, uniqTag), uniq, 2), pos);
+        sink.put(b.subarray(at, keyEnd), uValue);
       }
       const keys = layer.keyLists[s];
       for (let k = 0; k < keys.length; k++) {
         if (keys.indexOf(keys[k]) !== k) continue;
-        let end = putString(b, putTag(b, at, keyTag), topic, 1);
-        end = putPos(b, putString(b, end, keys[k], 2), pos);
-        sink.put(b.subarray(at, end), kValue);
+        let keyEnd = putString(b, putTag(b, at, keyTag), topic, 1);
+        keyEnd = putPos(b, putString(b, keyEnd, keys[k], 2), pos);
+        sink.put(b.subarray(at, keyEnd), kValue);
       }
     }
+    this.flushedSlots = end;
+    if (end < layer.size) return false;
     this.putUniqBlocks(layer, sink);
+    return true;
   }
 
   /** The layer's ids as `idx/b` blocks of at most uniqBlockBytesMax (see the header). */
@@ -307,6 +325,7 @@ export class MessageIndex {
 
   endFlush(): void {
     assert(this.flushing !== null, 'no index flush is running');
+    assert(this.flushedSlots === this.flushing.size, 'an index flush ended before all of it was written');
     this.flushing = null;
   }
 

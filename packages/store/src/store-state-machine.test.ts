@@ -10,6 +10,7 @@ import { MessageNotFoundError, UnknownCommandError } from './errors.ts';
 import { decodeOffsetMessageId } from './message-id.ts';
 import { ReadStatus } from './message-reader.ts';
 import { groupConfig } from './metadata-types.ts';
+import { indexFlushSliceMessages } from './constants.ts';
 import { StoreStateMachine } from './store-state-machine.ts';
 import { parseTagFilter } from './tag-filter.ts';
 import { appendBodies, batchBody, createTopicBody, message, openLedger, tempDir } from './test-helpers.ts';
@@ -280,6 +281,56 @@ describe('StoreStateMachine', () => {
     const again = await store(dir, ledger);
     replay(again, ledger);
     await check(again);
+  });
+
+  it('a checkpoint of many messages is written in slices: applies between slices go to the next checkpoint, and look-ups see everything throughout', async () => {
+    const root = scratch('sliced');
+    const ledger = ledgerIn(root);
+    const dir = path.join(root, 's');
+    const s = await store(dir, ledger, 64);
+    const first = indexFlushSliceMessages * 3 + 7; // several slices
+    const bodies = [createTopicBody('T', 2)];
+    for (let k = 0; k < first + 40; k++) bodies.push(batchBody('T', k % 2, [message(`v${k}`, { keys: [`key-${k % 3}`], uniqKey: `U${k}` })], t0 + k));
+    const entries = appendBodies(ledger, bodies);
+    ledger.sync();
+    s.apply(entries.slice(0, first + 1));
+    const checkpointed = s.lastApplied();
+    let turns = 0;
+    // Which turn of the loop each slice of the index was written in.
+    const sliceTurns: number[] = [];
+    const slice = s.index.flushSlice.bind(s.index);
+    s.index.flushSlice = (sink, slotsMax) => {
+      sliceTurns.push(turns);
+      return slice(sink, slotsMax);
+    };
+    const flushed = s.flush().then(() => turns);
+    // Applies while the checkpoint's index is being written, one entry per turn of the loop.
+    let next = first + 1;
+    while (next < entries.length) {
+      await new Promise<void>((resolve) => setImmediate(resolve));
+      turns += 1;
+      s.apply([entries[next++]!]);
+      expect((await s.index.byUniqKey(`U${next - 2}`)).length).toBe(1);
+    }
+    await flushed;
+    // The index went in slices, with applies (turns of the loop) between them...
+    expect(sliceTurns.length).toBe(Math.ceil(first / indexFlushSliceMessages));
+    expect(sliceTurns.at(-1)!).toBeGreaterThan(sliceTurns[0]!);
+    // ...and its checkpoint is what was applied when it started, not what came after.
+    expect(s.appliedIndex()).toBe(checkpointed);
+    await s.flush();
+    expect(s.appliedIndex()).toBe(ledger.lastIndex());
+    for (const k of [0, indexFlushSliceMessages, first - 1, first + 39]) expect((await s.index.byUniqKey(`U${k}`)).map((h) => h.storeTimestampMs)).toEqual([t0 + k]);
+    const withKey = (await s.index.byKey('T', 'key-1', 1024)).map((h) => h.storeTimestampMs - t0);
+    expect(withKey.slice(0, 3)).toEqual([first + 39, first + 36, first + 33]); // newest first, across both checkpoints
+    // Reopened from disk: the checkpointed index and queues, nothing to replay.
+    const states = s.queueStates();
+    expect(states.size).toBe(2);
+    await s.close();
+    const again = await store(dir, ledger, 64);
+    expect(again.appliedIndex()).toBe(ledger.lastIndex());
+    expect((await again.index.byUniqKey(`U${first + 20}`)).length).toBe(1);
+    expect(again.queueStates()).toEqual(states);
   });
 
   it('snapshot/restore: a follower restored from a snapshot continues with the same offsets', async () => {

@@ -14,8 +14,9 @@
 //   offsets, same bytes) and nothing is applied twice.
 // - snapshot() is cut from the durable state too, so it always matches appliedIndex().
 // - A flush captures the queue states, writes the ConsumeQueue tails out and freezes the index
-//   layer into a LevelDB chained batch in one synchronous step, so the batch names exactly what
-//   the fsync before it covers. apply() starts a flush itself when indexFlushEntries
+//   and metadata layers in one synchronous step, so the checkpoint's batch names exactly what
+//   the fsync before it covers. The frozen index goes into the batch in slices, a turn of the
+//   event loop apart (applies meanwhile fill the next layers). apply() starts a flush itself when indexFlushEntries
 //   messages wait for one, so one checkpoint's batch (and the memory held for it) stays bounded.
 // - Retention (truncateBefore): queue min offsets rise at once; index look-ups never return what
 //   lies below the log's first entry, and a background sweep deletes those LevelDB entries in
@@ -34,7 +35,7 @@ import { ApplyResults, type ApplyResult } from './apply-results.ts';
 import { assert } from './assert.ts';
 import { type FileSystem, realStoreFs } from './store-fs.ts';
 import { type Checkpoint, checkpointOps, clearCheckpointOps, emptyCheckpoint, loadCheckpoint } from './checkpoint-record.ts';
-import { applyResultsMax, cqFileRecordsDefault, indexFlushEntries } from './constants.ts';
+import { applyResultsMax, cqFileRecordsDefault, indexFlushEntries, indexFlushSliceMessages } from './constants.ts';
 import type { QueueState } from './consume-queue.ts';
 import { ConsumeQueueSet, type QueueKey, parseQueueKey } from './consume-queue-set.ts';
 import { applyNormal } from './entry-applier.ts';
@@ -43,7 +44,7 @@ import { hasUniqKeys, MessageIndex } from './message-index.ts';
 import { MessageReader, type StoreLog } from './message-reader.ts';
 import { Metadata, encodeMetaValue } from './metadata.ts';
 import { readRestoreMarker, removeRestoreMarker, writeRestoreMarker } from './restore-marker.ts';
-import { addOps, type DbOp, encodedSink, newBatch, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
+import { addOps, type BatchSink, type DbOp, encodedSink, newBatch, type StoreDb, openDb, scanPrefix, writeBatchSynced } from './store-db.ts';
 import { decodeStoreSnapshot, encodeStoreSnapshot } from './store-snapshot.ts';
 import { digestDb, digestQueues, type StoreDigest } from './store-digest.ts';
 
@@ -371,15 +372,22 @@ export class StoreStateMachine implements StateMachine {
     const restoring = this.restoreToken;
     const dirty = this.applied !== this.durable.applied || restoring !== null || this.queuesRetired;
     if (!dirty) return;
-    // From here to queues.sync() the step is synchronous: states, tails and index agree.
+    // From here to queues.sync()'s start the step is synchronous: the checkpoint's states, the
+    // queue tails written out and the frozen layers (metadata, index) agree. Applies that run
+    // while the index is written in slices go to the next layers and the next checkpoint.
     const to: Checkpoint = { applied: this.applied, voters: this.voters, queues: this.queues.states(), restoreToken: restoring };
-    const queues = this.queues;
     this.queuesRetired = false;
     this.restoreToken = null;
     const batch = newBatch(this.db);
     try {
-      this.fillBatch(batch, to);
-      await queues.sync();
+      addOps(batch, this.metadataOps());
+      this.index.beginFlush();
+      const queuesSynced = this.queues.sync();
+      queuesSynced.catch(() => {}); // awaited below; a rejection while slices run is not unhandled
+      await this.writeIndexSlices(encodedSink(this.db, batch));
+      addOps(batch, checkpointOps(this.durable, to));
+      if (this.blocksComplete) addOps(batch, [{ type: 'put', key: uniqBlocksKey, value: Buffer.from(String(to.applied), 'utf8') }]);
+      await queuesSynced;
       await batch.write({ sync: true });
       if (restoring !== null) removeRestoreMarker(this.opts.dir);
     } catch (err) {
@@ -392,8 +400,8 @@ export class StoreStateMachine implements StateMachine {
     this.durable = to;
   }
 
-  /** Freezes the buffered changes and adds them, with the checkpoint, to one batch. */
-  private fillBatch(batch: ReturnType<typeof newBatch>, to: Checkpoint): void {
+  /** Freezes the buffered metadata changes; the ops that write them. */
+  private metadataOps(): DbOp[] {
     const ops: DbOp[] = [];
     const layer = this.metadata.beginFlush();
     if (layer.replacesAll) {
@@ -402,10 +410,16 @@ export class StoreStateMachine implements StateMachine {
     for (const [k, v] of layer.changes) {
       ops.push(v === null ? { type: 'del', key: metaPrefix + k } : { type: 'put', key: metaPrefix + k, value: encodeMetaValue(v) });
     }
-    addOps(batch, ops);
-    this.index.beginFlush(encodedSink(this.db, batch));
-    addOps(batch, checkpointOps(this.durable, to));
-    if (this.blocksComplete) addOps(batch, [{ type: 'put', key: uniqBlocksKey, value: Buffer.from(String(to.applied), 'utf8') }]);
+    return ops;
+  }
+
+  /**
+   * Writes the frozen index into the batch, indexFlushSliceMessages at a time with a turn of the
+   * event loop between slices: a checkpoint of a busy second (tens of thousands of messages, a
+   * few microseconds each) otherwise held every node's loop for tens of milliseconds at once.
+   */
+  private async writeIndexSlices(sink: BatchSink): Promise<void> {
+    while (!this.index.flushSlice(sink, indexFlushSliceMessages)) await new Promise<void>((resolve) => setImmediate(resolve));
   }
 
   /** Runs `fn` on the flush chain: no checkpoint, digest or other sweep step interleaves. */

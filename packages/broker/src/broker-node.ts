@@ -124,8 +124,9 @@ export class BrokerNode {
     const storeHost = `${cfg.advertisedHost}:${cfg.listenPort}`;
     const topicFor = (t: string) => topicForWrite(cfg, store, propose, t);
     const send = new SendService({
-      propose,
-      resultOf: (i) => store.resultOf(i),
+      // The store keeps an entry's result only for a proposer that said it waits for it.
+      propose: (body) => raft.propose(body, (i) => store.expectResult(i)),
+      takeResult: (i) => store.takeResult(i),
       lookupUniqKey: (id) => store.index.byUniqKey(id),
       // An id applied but not yet flushed is in the index's layers before the filter hears of it.
       mightBeStored: (id) => storedIds.mightContain(id) || store.index.uniqKeyUnflushed(id),

@@ -193,12 +193,17 @@ export class RaftNode {
     this.log.info({ id: this.cfg.selfId, group: this.cfg.groupId, peers: this.cfg.peers }, 'raft node started');
   }
 
-  /** Resolves once the entry is committed and applied here. */
-  propose(data: Uint8Array): Promise<Committed> {
+  /**
+   * Resolves once the entry is committed and applied here. `onIndex` hears the entry's index at
+   * once, before it can be applied (a state machine that keeps results only for entries someone
+   * waits for is told so there).
+   */
+  propose(data: Uint8Array, onIndex?: (index: number) => void): Promise<Committed> {
     if (this.stopped) return Promise.reject(new NodeStoppedError());
     try {
       this.tracker.checkCapacity();
       const { index, term } = this.raft.propose(data);
+      onIndex?.(index);
       this.scheduleProcess();
       return this.tracker.wait(index, term, Date.now() + proposalTimeoutMs);
     } catch (err) {

@@ -48,22 +48,51 @@ export type ApplyResult =
   /** NoOp and ConfChange entries: nothing for the store, but the applied index moves. */
   | { readonly type: 'skipped'; readonly index: number };
 
+/**
+ * Results of the entries a proposer waits for: expect() names an index before its entry can be
+ * applied (right after it was proposed), record() keeps a result only when its index was
+ * expected, and take() hands it over once. Keeping every entry's result instead held the last
+ * 65,536 entries' results on every node, a follower's too: with 64 messages an entry, millions
+ * of objects that no one would read, and seconds-long major GCs over them.
+ * Bounded: at most `capacity` expected indexes (the oldest forgotten first) and a ring of
+ * `capacity` results (a result not taken is overwritten when the ring wraps).
+ */
 export class ApplyResults {
-  /** Result of index i at slot i % capacity: a ring, so recording never allocates. */
+  /** Result of index i at slot i % capacity. */
   private readonly ring: (ApplyResult | undefined)[];
+  /** Expected indexes not yet applied, oldest first (a Set keeps insertion order). */
+  private readonly expected = new Set<number>();
 
   constructor(private readonly capacity: number) {
     assert(Number.isInteger(capacity) && capacity >= 1, `capacity ${capacity}`);
     this.ring = new Array(capacity).fill(undefined);
   }
 
-  record(r: ApplyResult): void {
-    this.ring[r.index % this.capacity] = r;
+  /** A proposer will take the result of entry `index`. */
+  expect(index: number): void {
+    assert(Number.isSafeInteger(index) && index >= 1, `index ${index}`);
+    this.expected.add(index);
+    if (this.expected.size > this.capacity) this.expected.delete(this.expected.values().next().value!);
   }
 
-  get(index: number): ApplyResult | undefined {
-    const r = this.ring[index % this.capacity];
-    return r !== undefined && r.index === index ? r : undefined;
+  record(r: ApplyResult): void {
+    if (this.expected.delete(r.index)) this.ring[r.index % this.capacity] = r;
+  }
+
+  /** The result of entry `index`, once: undefined when it was not expected, not applied yet, or taken. */
+  take(index: number): ApplyResult | undefined {
+    const slot = index % this.capacity;
+    const r = this.ring[slot];
+    if (r === undefined || r.index !== index) return undefined;
+    this.ring[slot] = undefined;
+    return r;
+  }
+
+  /** Results held (tests: what is kept must be what someone waits for). */
+  get size(): number {
+    let n = 0;
+    for (const r of this.ring) if (r !== undefined) n++;
+    return n;
   }
 
   clear(): void {

@@ -167,12 +167,15 @@ describe('StoreStateMachine', () => {
     ]);
     const seen: number[] = [];
     s.onApplied((r) => seen.push(r.index));
+    for (const i of [1, 2, 3, 5]) s.expectResult(i); // not 4: no one waits for it
     s.apply([noop, topic, b1, b2, missing]);
     await Promise.resolve();
     expect(seen).toEqual([1, 2, 3, 4, 5]);
-    expect(s.resultOf(1)).toEqual({ type: 'skipped', index: 1 });
-    expect(s.resultOf(2)).toMatchObject({ type: 'command', kind: CommandKind.TopicCreate, outcome: 'ok' });
-    const r3 = s.resultOf(3);
+    expect(s.takeResult(4)).toBeUndefined(); // kept only for a proposer that waits for it
+    expect(s.takeResult(1)).toEqual({ type: 'skipped', index: 1 });
+    expect(s.takeResult(1)).toBeUndefined(); // handed over once
+    expect(s.takeResult(2)).toMatchObject({ type: 'command', kind: CommandKind.TopicCreate, outcome: 'ok' });
+    const r3 = s.takeResult(3);
     assertMessages(r3);
     const pos3 = ledger.location(3).pos;
     expect(r3.messages.map((m) => m.queueOffset)).toEqual([0, 1]);
@@ -180,10 +183,14 @@ describe('StoreStateMachine', () => {
     expect(r3.messages[1].physicalOffset).toBe(r3.messages[0].physicalOffset + r3.messages[0].size);
     expect(r3.messages[0].uniqKey).toBe('U1');
     expect(decodeOffsetMessageId(r3.messages[0].offsetMsgId!)).toEqual({ host: '10.0.0.1', port: 10911, physicalOffset: r3.messages[0].physicalOffset });
-    const r4 = s.resultOf(4);
-    assertMessages(r4);
-    expect(r4.messages[0].queueOffset).toBe(2);
-    expect(s.resultOf(5)).toMatchObject({ type: 'rejected', reason: 'topic-not-found' });
+    expect(s.takeResult(5)).toMatchObject({ type: 'rejected', reason: 'topic-not-found' });
+    // The next entry's queue offset shows entry 4 was applied all the same.
+    const [b5] = appendBodies(ledger, [batchBody('T', 1, [message('d')], t0 + 3)]);
+    s.expectResult(b5!.index);
+    s.apply([b5!]);
+    const r6 = s.takeResult(b5!.index);
+    assertMessages(r6);
+    expect(r6.messages[0].queueOffset).toBe(3);
     expect(s.reader.readByPhysicalOffset(r3.messages[1].physicalOffset).body.toString()).toBe('b');
     expect(() => s.reader.readByPhysicalOffset(r3.messages[1].physicalOffset + 1)).toThrow(MessageNotFoundError);
   });
@@ -404,6 +411,6 @@ describe('StoreStateMachine', () => {
   });
 });
 
-function assertMessages(r: ReturnType<StoreStateMachine['resultOf']>): asserts r is Extract<NonNullable<typeof r>, { type: 'messages' }> {
+function assertMessages(r: ReturnType<StoreStateMachine['takeResult']>): asserts r is Extract<NonNullable<typeof r>, { type: 'messages' }> {
   expect(r?.type).toBe('messages');
 }

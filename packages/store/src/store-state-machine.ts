@@ -294,9 +294,17 @@ export class StoreStateMachine implements StateMachine {
     if (this.failure) throw this.failure;
   }
 
-  /** What applying entry `index` did, while it is among the last applyResultsMax results. */
-  resultOf(index: number): ApplyResult | undefined {
-    return this.results.get(index);
+  /**
+   * Asks for the result of entry `index` (call it as soon as the entry is proposed, before it
+   * can be applied): only expected results are kept, until takeResult() or applyResultsMax later.
+   */
+  expectResult(index: number): void {
+    this.results.expect(index);
+  }
+
+  /** What applying entry `index` did, once, when expectResult(index) asked for it. */
+  takeResult(index: number): ApplyResult | undefined {
+    return this.results.take(index);
   }
 
   private notify(results: readonly ApplyResult[]): void {

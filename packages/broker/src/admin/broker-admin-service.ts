@@ -27,7 +27,7 @@ export interface AdminRaftView {
     readonly commit: number; readonly applied: number; readonly lastIndex: number; readonly elections: number; readonly lastElectionMs: number | null;
   };
   leader(): { readonly id: string; readonly self: boolean } | null;
-  propose(body: Uint8Array): Promise<{ readonly index: number; readonly term: number }>;
+  propose(body: Uint8Array, onIndex?: (index: number) => void): Promise<{ readonly index: number; readonly term: number }>;
 }
 
 /** What the service needs of the Raft log (Ledger fits). */
@@ -387,8 +387,8 @@ export class BrokerAdminService {
       throw err;
     }
     await this.requireLeader();
-    const index = await this.propose(body);
-    const r = this.d.store.resultOf(index);
+    const index = await this.propose(body, (i) => this.d.store.expectResult(i));
+    const r = this.d.store.takeResult(index);
     return { brokerName: this.brokerName, outcome: r?.type === 'command' ? r.outcome : 'ok', index };
   }
 
@@ -397,9 +397,9 @@ export class BrokerAdminService {
     throw new AdminNotLeaderError(await this.d.leaderAdminAddress());
   }
 
-  private async propose(body: Uint8Array): Promise<number> {
+  private async propose(body: Uint8Array, onIndex?: (index: number) => void): Promise<number> {
     try {
-      return (await this.d.raft.propose(body)).index;
+      return (await this.d.raft.propose(body, onIndex)).index;
     } catch (err) {
       const e = err as Error & { retriable?: boolean };
       if (e.name === 'NotLeaderError') throw new AdminNotLeaderError(await this.d.leaderAdminAddress(), { cause: err });

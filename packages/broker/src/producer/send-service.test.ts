@@ -23,7 +23,7 @@ function harness() {
       results.set(i, { type: 'messages', index: i, topic: 'T', queueId: 0, messages } as unknown as ApplyResult);
       return new Promise((resolve) => commits.push(() => resolve({ index: i, term: 1 })));
     },
-    resultOf: (i) => results.get(i),
+    takeResult: (i) => results.get(i),
     lookupUniqKey: async () => [],
     mightBeStored: () => false,
     topicForWrite: async () => topicConfig('T'),

@@ -34,7 +34,8 @@ export interface SendResult {
 export interface SendDeps {
   /** Proposes an entry body; resolves once committed and applied on this node. */
   readonly propose: (body: Uint8Array) => Promise<{ index: number; term: number }>;
-  readonly resultOf: (index: number) => ApplyResult | undefined;
+  /** The result of an entry proposed through `propose`, once (the store keeps it until then). */
+  readonly takeResult: (index: number) => ApplyResult | undefined;
   readonly lookupUniqKey: (uniqKey: string) => Promise<IndexHit[]>;
   /** False only when no message with this id is stored (synchronous; see StoredIdFilter). */
   readonly mightBeStored: (uniqKey: string) => boolean;
@@ -139,7 +140,7 @@ export class SendService {
       if (e.name === 'NotLeaderError' || e.code === 'DROPPED' || e.code === 'STOPPED') throw new NoLeaderError(`${what} not stored: ${e.message}`);
       throw new InternalError(`${what} failed: ${e.message}`, { cause: e });
     }
-    const r = this.deps.resultOf(index);
+    const r = this.deps.takeResult(index);
     if (r === undefined) throw new UnknownOutcomeError(`${what}: result of entry ${index} no longer known`);
     if (r.type === 'rejected') throw r.reason === 'topic-not-found' ? new TopicNotFoundError(topic) : new BadRequestError(`send refused by the store: ${r.reason}`);
     assert(r.type === 'messages' && r.messages.length === messages.length, `entry ${index} of ${messages.length} messages applied as ${r.type}`);

@@ -8,7 +8,8 @@ import { assert } from './assert.ts';
 const compactSlotsMin = 4096;
 
 export class EntryCache {
-  private items: Entry[] = [];
+  /** Slots before `head` are evicted and hold nothing. */
+  private items: (Entry | undefined)[] = [];
   private head = 0;
   private bytes = 0;
 
@@ -18,7 +19,7 @@ export class EntryCache {
 
   /** Index of the oldest cached entry (meaningless when empty). */
   firstIndex(): number {
-    return this.size() === 0 ? Infinity : this.items[this.head].index;
+    return this.size() === 0 ? Infinity : this.items[this.head]!.index;
   }
 
   size(): number {
@@ -31,7 +32,7 @@ export class EntryCache {
 
   get(index: number): Entry {
     assert(this.has(index), `entry ${index} not cached`);
-    return this.items[this.head + index - this.firstIndex()];
+    return this.items[this.head + index - this.firstIndex()]!;
   }
 
   push(e: Entry): void {
@@ -45,7 +46,7 @@ export class EntryCache {
   /** Forgets entries from `index` on (a truncated suffix). */
   truncateFrom(index: number): void {
     // Bounded by the number of cached entries.
-    while (this.size() > 0 && this.items[this.items.length - 1].index >= index) {
+    while (this.size() > 0 && this.items[this.items.length - 1]!.index >= index) {
       this.bytes -= this.items.pop()!.data.length;
     }
     if (this.size() === 0) this.clear();
@@ -54,7 +55,7 @@ export class EntryCache {
   /** Forgets entries below `index` (compacted away). */
   dropBelow(index: number): void {
     // Bounded by the number of cached entries.
-    while (this.size() > 0 && this.items[this.head].index < index) this.evictOldest();
+    while (this.size() > 0 && this.items[this.head]!.index < index) this.evictOldest();
   }
 
   clear(): void {
@@ -64,7 +65,10 @@ export class EntryCache {
   }
 
   private evictOldest(): void {
-    this.bytes -= this.items[this.head].data.length;
+    this.bytes -= this.items[this.head]!.data.length;
+    // Let go of the entry now, not at the next compaction: up to compactSlotsMin evicted 64 KiB
+    // entries still referenced held 256 MiB beyond the cache's bound on every node.
+    this.items[this.head] = undefined;
     this.head += 1;
     if (this.head >= compactSlotsMin && this.head * 2 >= this.items.length) {
       this.items = this.items.slice(this.head);

@@ -16,8 +16,9 @@
 // - A flush captures the queue states, writes the ConsumeQueue tails out and freezes the index
 //   and metadata layers in one synchronous step, so the checkpoint's batch names exactly what
 //   the fsync before it covers. The frozen index goes into the batch in slices, a turn of the
-//   event loop apart (applies meanwhile fill the next layers). apply() starts a flush itself when indexFlushEntries
-//   messages wait for one, so one checkpoint's batch (and the memory held for it) stays bounded.
+//   event loop apart (applies meanwhile fill the next layers). apply() starts a flush itself
+//   when indexFlushEntries messages wait for one, so one checkpoint's batch (and the memory
+//   held for it) stays bounded.
 // - Retention (truncateBefore): queue min offsets rise at once; index look-ups never return what
 //   lies below the log's first entry, and a background sweep deletes those LevelDB entries in
 //   bounded steps, serialised with the flushes, recording how far it got in `ckpt/index-swept`.

@@ -2,8 +2,8 @@
 // (a delivered message, a send result). proto-loader serializes by Type.fromObject, which builds
 // a second object graph of every response, then Type.encode: about 10 us per delivered 1 KiB
 // message on this project's 2-core machine, the largest cost of a receive on the leader. This
-// writer walks the plain response object once and writes the wire bytes straight into a
-// scratch buffer.
+// writer walks the plain response object once and writes the wire bytes straight into a shared
+// slab.
 //
 // It accepts the same plain-object shape proto-loader's serializer accepts (v2LoaderOptions):
 // a field is written when its value is neither undefined nor null (as protobufjs encodes a
@@ -68,7 +68,7 @@ interface FieldPlan {
   sub: MessagePlan | null;
 }
 
-/** Writes one message's fields (generated per type by compileWriter: see generatedBody). */
+/** Writes one message's fields (generated per type: see compileWriter). */
 type WriteFields = (w: SlabWriter, obj: Record<string, unknown>, depth: number) => void;
 
 export interface MessagePlan {
@@ -99,7 +99,7 @@ export function compileMessagePlan(root: DescriptorLike, lookup: DescriptorLooku
     plans.set(d, plan); // before the fields: recursive types refer to the plan being built
     for (const f of d.field) {
       assert(Number.isInteger(f.number) && f.number >= 1 && f.number < 2 ** 29, `${d.name}.${f.name}: bad field number ${f.number}`);
-      assert(/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.name), `${d.name}: field name ${JSON.stringify(f.name)} is not an identifier`);
+      assert(/^[A-Za-z_][A-Za-z0-9_]*$/.test(f.name) && f.name !== '__proto__', `${d.name}: field name ${JSON.stringify(f.name)} is not a plain identifier`);
       const repeated = f.label === 'LABEL_REPEATED';
       if (f.type === 'TYPE_MESSAGE') {
         const sub = lookup(f.typeName, d);
@@ -117,9 +117,9 @@ export function compileMessagePlan(root: DescriptorLike, lookup: DescriptorLooku
     }
     return plan;
   };
-  const root_ = compile(root);
+  const rootPlan = compile(root);
   for (const plan of plans.values()) plan.write = compileWriter(plan);
-  return root_;
+  return rootPlan;
 }
 
 /**
@@ -132,7 +132,6 @@ function compileWriter(plan: MessagePlan): WriteFields {
   const subs = plan.fields.map((f) => f.sub);
   const lines = plan.fields.map((f, i) => `v = obj.${f.name}; if (v !== undefined && v !== null) ${fieldStatement(f, i)}`);
   const body = `let v;\n${lines.join('\n')}`;
-  // eslint-disable-next-line @typescript-eslint/no-implied-eval -- see the function comment.
   const make = new Function('subs', `return function write_${plan.typeName.replace(/\W/g, '_')}(w, obj, depth) {\n${body}\n};`) as (subs: (MessagePlan | null)[]) => WriteFields;
   return make(subs);
 }
@@ -158,8 +157,9 @@ function isNumeric(kind: Kind): boolean {
 }
 
 /**
- * Encodes `value` by `plan` into a new Buffer of exactly its length. Throws
- * UnsupportedValueError for a value shape it does not take (see the file comment).
+ * Encodes `value` by `plan`: a slice of the shared slab holding exactly its bytes (never written
+ * again: later messages go after it or to a new slab). Throws UnsupportedValueError for a value
+ * shape it does not take (see the file comment).
  */
 export function writeMessage(plan: MessagePlan, value: unknown): Buffer {
   if (typeof value !== 'object' || value === null || Array.isArray(value)) throw new UnsupportedValueError(`${plan.typeName}: object expected`);

@@ -10,7 +10,8 @@
 // the broker answers when the client is cheap). The raw client talks to the leader (as a client
 // that follows routes mostly does), so its rows leave out the follower's forward;
 // end-to-end latency (send -> receive); receive+ack throughput from a backlog; failover send
-// gap (kill -9 leader -> next acknowledged send) over several runs; peak RSS per node.
+// gap (kill -9 leader -> next acknowledged send) over several runs; peak RSS per node (before the
+// fixed-rate steps, whose 5,000/s overload sets the overall peak, and overall).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
@@ -125,6 +126,9 @@ async function main(): Promise<void> {
         return r;
       });
     }
+    // The fixed-rate steps overload the group at 5,000/s (tens of thousands of sends in flight),
+    // which sets the nodes' peak memory: the peak before them is the steady-load figure.
+    if (steps.has('fixed')) for (const h of cluster.group(group)) add(`peak RSS ${h.id} before the fixed-rate steps`, peakRssMiB(h.process?.pid), 'MiB', 1);
     for (const rate of steps.has('fixed') ? [1_000, 5_000] : []) {
       for (const via of ['official', 'raw'] as const) {
         progress(`fixed rate ${rate}/s, ${via} client`);

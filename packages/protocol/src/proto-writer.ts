@@ -66,6 +66,8 @@ interface FieldPlan {
   readonly tag: number;
   /** Message fields: the nested plan. Map fields: the entry's plan (key = 1, value = 2). */
   sub: MessagePlan | null;
+  /** Map fields: the kind of the entry's key (object keys are strings; the wire wants this). */
+  readonly keyKind: Kind | null;
 }
 
 /** Writes one message's fields (generated per type: see compileWriter). */
@@ -105,7 +107,9 @@ export function compileMessagePlan(root: DescriptorLike, lookup: DescriptorLooku
         const sub = lookup(f.typeName, d);
         if (sub === undefined) throw new Error(`${d.name}.${f.name}: type ${f.typeName} not found`);
         const isMap = repeated && sub.options?.mapEntry === true;
-        const field: FieldPlan = { name: f.name, kind: isMap ? Kind.Map : Kind.Message, repeated: repeated && !isMap, tag: f.number * 8 + WireType.LengthDelimited, sub: null };
+        const keyKind = isMap ? scalarKinds[sub.field.find((k) => k.name === 'key')?.type ?? ''] : undefined;
+        if (isMap && keyKind === undefined) throw new Error(`${d.name}.${f.name}: map entry ${sub.name} has no scalar key`);
+        const field: FieldPlan = { name: f.name, kind: isMap ? Kind.Map : Kind.Message, repeated: repeated && !isMap, tag: f.number * 8 + WireType.LengthDelimited, sub: null, keyKind: keyKind ?? null };
         plan.fields.push(field);
         field.sub = compile(sub);
         continue;
@@ -113,7 +117,7 @@ export function compileMessagePlan(root: DescriptorLike, lookup: DescriptorLooku
       const kind = scalarKinds[f.type];
       if (kind === undefined) throw new Error(`${d.name}.${f.name}: field type ${f.type} is not supported by the writer`);
       const lengthDelimited = kind === Kind.String || kind === Kind.Bytes || (repeated && isNumeric(kind));
-      plan.fields.push({ name: f.name, kind, repeated, tag: f.number * 8 + (lengthDelimited ? WireType.LengthDelimited : WireType.Varint), sub: null });
+      plan.fields.push({ name: f.name, kind, repeated, tag: f.number * 8 + (lengthDelimited ? WireType.LengthDelimited : WireType.Varint), sub: null, keyKind: null });
     }
     return plan;
   };
@@ -138,7 +142,7 @@ function compileWriter(plan: MessagePlan): WriteFields {
 
 function fieldStatement(f: FieldPlan, i: number): string {
   const name = JSON.stringify(f.name);
-  if (f.kind === Kind.Map) return `w.map(${f.tag}, subs[${i}], v, depth, ${name});`;
+  if (f.kind === Kind.Map) return `w.map(${f.tag}, subs[${i}], ${f.keyKind}, v, depth, ${name});`;
   if (!f.repeated) return `{ w.varint(${f.tag}); ${valueStatement(f, i, 'v')} }`;
   if (isNumeric(f.kind)) return `w.packed(${f.tag}, ${f.kind}, v, ${name});`;
   return `{ w.array(v, ${name}); for (let j = 0; j < v.length; j++) { w.varint(${f.tag}); ${valueStatement(f, i, 'v[j]')} } }`;
@@ -195,11 +199,11 @@ class SlabWriter {
     this.close(start);
   }
 
-  map(tag: number, entry: MessagePlan, v: unknown, depth: number, name: string): void {
+  map(tag: number, entry: MessagePlan, keyKind: Kind, v: unknown, depth: number, name: string): void {
     if (typeof v !== 'object' || v === null || Array.isArray(v) || v instanceof Map) throw new UnsupportedValueError(`${name}: plain object expected for a map`);
     for (const key of Object.keys(v)) {
       this.varint(tag);
-      this.message(entry, { key: mapKey(entry, key), value: (v as Record<string, unknown>)[key] }, depth, name);
+      this.message(entry, { key: mapKey(keyKind, key), value: (v as Record<string, unknown>)[key] }, depth, name);
     }
   }
 
@@ -353,12 +357,10 @@ class SlabWriter {
 const slabWriter = new SlabWriter();
 
 /** Object keys are strings; a map with numeric or boolean keys needs them as numbers again. */
-function mapKey(entry: MessagePlan, key: string): unknown {
-  const k = entry.fields.find((f) => f.name === 'key');
-  assert(k !== undefined, `${entry.typeName} is a map entry without a key field`);
-  if (k.kind === Kind.String) return key;
-  if (k.kind === Kind.Bool) return key === 'true';
-  if (k.kind === Kind.Int64 || k.kind === Kind.Uint64) return key;
+function mapKey(keyKind: Kind, key: string): unknown {
+  if (keyKind === Kind.String) return key;
+  if (keyKind === Kind.Bool) return key === 'true';
+  if (keyKind === Kind.Int64 || keyKind === Kind.Uint64) return key;
   const n = Number(key);
   if (!Number.isInteger(n)) throw new UnsupportedValueError(`map key ${key} is not an integer`);
   return n;

@@ -53,7 +53,8 @@ export const cqFileNameDigits = 20;
 export const indexFlushEntries = 20_000;
 /**
  * Messages of the message index written into a checkpoint's batch per turn of the event loop
- * (about 4 us each on this project's 2-core machine: about a millisecond per slice).
+ * (about 4 us each in a CPU profile on this project's 2-core machine, profiler included: about a
+ * millisecond per slice).
  */
 export const indexFlushSliceMessages = 256;
 /** Message ids fetched from LevelDB per step of MessageIndex.flushedUniqKeys (the broker's start-up scan). */

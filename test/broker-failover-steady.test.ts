@@ -104,6 +104,10 @@ describe('kill -9 of the leader during a steady send', () => {
     if (receiveErrors.length > 0) console.log(`receives that failed and were polled again: ${receiveErrors.length} (${receiveErrors[0]})`);
     const lost = [...acked].filter((b) => !got.has(b));
     expect(lost).toEqual([]);
-    await c.shutdown();
+    // Shutdown tells every route endpoint goodbye. grpc-js shares one subchannel per address
+    // across clients, and the killed leader's may still be in its reconnect backoff, which
+    // fails the goodbye fast with UNAVAILABLE. That is the client's courtesy call, not what
+    // this test checks, so it is reported, not asserted (as for the producers above).
+    await c.shutdown().catch((err: Error) => console.log(`consumer shutdown: ${err.message.split('\n')[0]}`));
   }, 240_000);
 });

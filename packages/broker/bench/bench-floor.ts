@@ -7,7 +7,8 @@
 //   apart, as a send on an idle broker is), and the CPU of one call with 64 in flight;
 // - the batched-send path's transport alone: a client sends 64 x 1 KiB v2 SendMessage requests
 //   (loaded codec), a "leader" decodes them, answers 64 entries and writes the request's bytes
-//   to two "followers" over bidi streams;
+//   to two "followers" over bidi streams; then the same with no codec at all (request and answer
+//   are bytes encoded once), which is what gRPC itself costs that path;
 // - server streaming (ReceiveMessage's shape) of 1.3 KB messages, by receives in flight and
 //   messages per receive, each followed by one unary ack: the CPU per message;
 // - the v2 codec per delivered 1 KiB message: the loader's serializer, the compiled writer the
@@ -37,6 +38,7 @@ const add = (name: string, value: number, unit: string) => {
 const identity = { requestSerialize: (b: Buffer) => b, requestDeserialize: (b: Buffer) => b, responseSerialize: (b: Buffer) => b, responseDeserialize: (b: Buffer) => b };
 const rawService = {
   Echo: { path: '/floor.Floor/Echo', requestStream: false, responseStream: false, ...identity },
+  Send: { path: '/floor.Floor/Send', requestStream: false, responseStream: false, ...identity },
   Recv: { path: '/floor.Floor/Recv', requestStream: false, responseStream: true, ...identity },
   Peer: { path: '/floor.Floor/Peer', requestStream: true, responseStream: true, ...identity },
 } as const;
@@ -92,16 +94,38 @@ async function unaryRows(seconds: number): Promise<void> {
   server.forceShutdown();
 }
 
-async function batchedTransportRow(seconds: number): Promise<void> {
-  let followerBytes = 0;
+/** Two "followers" that count what their bidi streams receive, and the leader's streams to them. */
+async function followerStreams(): Promise<{ streams: grpc.ClientDuplexStream<Buffer, Buffer>[]; received: () => number; close: () => void }> {
+  let bytes = 0;
   const followers = await Promise.all([0, 1].map(async () => {
     const s = new grpc.Server(bigMessages);
-    s.addService(rawService as unknown as grpc.ServiceDefinition, { Peer: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => call.on('data', (b: Buffer) => void (followerBytes += b.length)) } as never);
+    s.addService(rawService as unknown as grpc.ServiceDefinition, { Peer: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => call.on('data', (b: Buffer) => void (bytes += b.length)) } as never);
     return { server: s, port: await bind(s) };
   }));
   const peerClients = followers.map((f) => new RawClient(`127.0.0.1:${f.port}`, grpc.credentials.createInsecure(), bigMessages) as unknown as Untyped);
   const streams = peerClients.map((pc) => (pc.Peer as () => grpc.ClientDuplexStream<Buffer, Buffer>)());
   for (const s of streams) s.on('error', () => {}); // cancelled at teardown
+  const close = () => {
+    for (const s of streams) s.end();
+    for (const pc of peerClients) (pc as unknown as grpc.Client).close();
+    for (const f of followers) f.server.forceShutdown();
+  };
+  return { streams, received: () => bytes, close };
+}
+
+const batchMessages = 64;
+let batchSeq = 0;
+function batchRequest(): unknown {
+  const body = Buffer.alloc(1024, 'x');
+  const messages = Array.from({ length: batchMessages }, () => ({ topic: { name: 'Floor', resource_namespace: '' }, user_properties: {}, body, system_properties: { message_id: `F${batchSeq++}`, body_encoding: 1, message_type: 1, born_host: 'floor', keys: [], queue_id: 0 } }));
+  return { messages };
+}
+function batchResponse(ids: string[]): unknown {
+  return { status: { code: 20000, message: 'OK' }, entries: ids.map((id, i) => ({ status: { code: 20000, message: 'OK' }, message_id: id, transaction_id: '', offset: String(i), recall_handle: '' })) };
+}
+
+async function batchedTransportRow(seconds: number): Promise<void> {
+  const peers = await followerStreams();
   const leader = new grpc.Server(v2ServerChannelOptions);
   const def = messagingServiceDefinition();
   const impl: Record<string, unknown> = {};
@@ -109,29 +133,50 @@ async function batchedTransportRow(seconds: number): Promise<void> {
   impl.SendMessage = (call: grpc.ServerUnaryCall<{ messages: { body: Buffer; system_properties: { message_id: string } }[] }, unknown>, cb: grpc.sendUnaryData<unknown>) => {
     const msgs = call.request.messages;
     const frame = Buffer.concat(msgs.map((m) => m.body));
-    for (const s of streams) s.write(frame);
-    cb(null, { status: { code: 20000, message: 'OK' }, entries: msgs.map((m, i) => ({ status: { code: 20000, message: 'OK' }, message_id: m.system_properties.message_id, transaction_id: '', offset: String(i), recall_handle: '' })) });
+    for (const s of peers.streams) s.write(frame);
+    cb(null, batchResponse(msgs.map((m) => m.system_properties.message_id)));
   };
   leader.addService(def, impl as grpc.UntypedServiceImplementation);
   const port = await bind(leader);
   const Client = messagingServiceClient();
   const c = new Client(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), bigMessages) as unknown as Untyped;
-  const body = Buffer.alloc(1024, 'x');
-  let seq = 0;
   const send = () => new Promise<number>((resolve, reject) => {
-    const messages = Array.from({ length: 64 }, () => ({ topic: { name: 'Floor', resource_namespace: '' }, user_properties: {}, body, system_properties: { message_id: `F${seq++}`, body_encoding: 1, message_type: 1, born_host: 'floor', keys: [], queue_id: 0 } }));
-    (c.SendMessage as (r: unknown, cb: (e: Error | null) => void) => void)({ messages }, (e) => (e ? reject(e) : resolve(64)));
+    (c.SendMessage as (r: unknown, cb: (e: Error | null) => void) => void)(batchRequest(), (e) => (e ? reject(e) : resolve(batchMessages)));
   });
   for (let i = 0; i < 100; i++) await send();
   const m = await measure(16, seconds, send);
   add('batched-send transport (64 x 1 KiB per request, 16 in flight, 2 follower streams)', m.perSecond, 'msg/s');
   add('  CPU per message (client + leader + 2 followers, gRPC and codec only)', m.cpuMsPer, 'ms');
-  if (followerBytes === 0) throw new Error('the follower streams received nothing');
+  if (peers.received() === 0) throw new Error('the follower streams received nothing');
   (c as unknown as grpc.Client).close();
-  for (const s of streams) s.end();
-  for (const pc of peerClients) (pc as unknown as grpc.Client).close();
+  peers.close();
   leader.forceShutdown();
-  for (const f of followers) f.server.forceShutdown();
+}
+
+/** The same path with no codec: what gRPC and HTTP/2 alone cost it. */
+async function codecFreeBatchedRow(seconds: number): Promise<void> {
+  const peers = await followerStreams();
+  const sendDef = messagingServiceDefinition().SendMessage!;
+  const request = sendDef.requestSerialize(batchRequest());
+  const response = sendDef.responseSerialize(batchResponse(Array.from({ length: batchMessages }, (_, i) => `F${i}`)));
+  const leader = new grpc.Server(bigMessages);
+  leader.addService(rawService as unknown as grpc.ServiceDefinition, {
+    Send: (call: grpc.ServerUnaryCall<Buffer, Buffer>, cb: grpc.sendUnaryData<Buffer>) => {
+      for (const s of peers.streams) s.write(call.request);
+      cb(null, response);
+    },
+  } as never);
+  const port = await bind(leader);
+  const c = new RawClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), bigMessages) as unknown as Untyped;
+  const send = () => new Promise<number>((resolve, reject) => (c.Send as (r: Buffer, cb: (e: Error | null) => void) => void)(request, (e) => (e ? reject(e) : resolve(batchMessages))));
+  for (let i = 0; i < 100; i++) await send();
+  const m = await measure(16, seconds, send);
+  add('the same with no codec (bytes encoded once)', m.perSecond, 'msg/s');
+  add('  CPU per message (client + leader + 2 followers, gRPC only)', m.cpuMsPer, 'ms');
+  if (peers.received() === 0) throw new Error('the follower streams received nothing');
+  (c as unknown as grpc.Client).close();
+  peers.close();
+  leader.forceShutdown();
 }
 
 async function streamingRows(seconds: number): Promise<void> {
@@ -206,6 +251,7 @@ async function main(): Promise<void> {
   if (!(Number.isInteger(seconds) && seconds >= 1)) throw new Error(`--seconds must be a positive integer, got ${values.seconds}`);
   await unaryRows(seconds);
   await batchedTransportRow(seconds);
+  await codecFreeBatchedRow(seconds);
   await streamingRows(seconds);
   codecRows();
   const width = Math.max(...rows.map((r) => r.name.length));

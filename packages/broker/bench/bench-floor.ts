@@ -4,7 +4,7 @@
 //
 // Rows:
 // - unary round trip of a 1.1 KB request, one call at a time (back to back, and spaced 20 ms
-//   apart, as a send on an idle broker is), and the CPU of one call with 64 in flight;
+//   apart, as a send on an idle broker is), with its CPU, and the CPU of one call with 64 in flight;
 // - the batched-send path's transport alone: a client sends 64 x 1 KiB v2 SendMessage requests
 //   (loaded codec), a "leader" decodes them, answers 64 entries and writes the request's bytes
 //   to two "followers" over bidi streams; then the same with no codec at all (request and answer
@@ -76,16 +76,20 @@ async function unaryRows(seconds: number): Promise<void> {
   for (let i = 0; i < 500; i++) await echo();
   for (const gapMs of [0, 20]) {
     const lat: number[] = [];
+    const cpu0 = process.cpuUsage();
     for (let i = 0; i < 200; i++) {
       const t = performance.now();
       await echo();
       lat.push(performance.now() - t);
       if (gapMs > 0) await new Promise((r) => setTimeout(r, gapMs));
     }
+    const cpu = process.cpuUsage(cpu0);
     const q = quantiles(lat);
     const how = gapMs === 0 ? 'back to back' : `${gapMs} ms apart`;
     add(`unary round trip, one call at a time, ${how}: p50`, q.p50, 'ms');
     add(`unary round trip, one call at a time, ${how}: p99`, q.p99, 'ms');
+    // Includes the timer that spaces the calls (tens of microseconds), and V8's helper threads.
+    add(`  CPU per call (client + server), ${how}`, (cpu.user + cpu.system) / 1000 / lat.length, 'ms');
   }
   const m = await measure(64, seconds, echo);
   add('unary calls, 64 in flight', m.perSecond, 'calls/s');

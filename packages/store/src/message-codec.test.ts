@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { describe, expect, it } from 'vitest';
-import { bodyBytesMax } from './constants.ts';
+import { bodyBytesMax, stringBytesMax } from './constants.ts';
 import { MalformedError, InvalidArgumentError, StoreError } from './errors.ts';
 import { decodeBatchHeader, decodeMessageAt, decodeMessageBatch, encodeMessageBatch, recordOffsets, scanMessageBatch } from './message-codec.ts';
 import { type MessageBatch, type MessageInput, TransactionState, emptyProperties } from './message.ts';
@@ -121,6 +121,23 @@ describe('message codec', () => {
     expect(() => encodeMessageBatch({ ...base, topic: 'T', messages: [big] })).toThrow(InvalidArgumentError);
     const badTs = { ...message('x'), properties: emptyProperties({ deliveryTimestampMs: -1 }) };
     expect(() => encodeMessageBatch({ ...base, topic: 'T', messages: [badTs] })).toThrow(StoreError);
+    const badFlag = { ...message('x'), sysFlag: 2 ** 32 };
+    expect(() => encodeMessageBatch({ ...base, topic: 'T', messages: [badFlag] })).toThrow(/sysFlag 4294967296 is not a u32/);
+    const badState = { ...message('x'), properties: emptyProperties({ transactionState: 7 as TransactionState }) };
+    expect(() => encodeMessageBatch({ ...base, topic: 'T', messages: [badState] })).toThrow(/bad transaction state 7/);
+  });
+
+  it('limits a string by its UTF-8 bytes, also when it has few characters', () => {
+    const base = { topic: 'T', queueId: 0, storeHost: 'h', storeTimestampMs: 1 };
+    const withTags = (tags: string) => ({ ...message('x'), properties: emptyProperties({ tags }) });
+    // '€' is 3 UTF-8 bytes: 5,461 of them fit in 16 KiB, 5,462 do not (and neither do 16,385 ASCII).
+    expect(() => encodeMessageBatch({ ...base, messages: [withTags('€'.repeat(stringBytesMax / 3 | 0))] })).not.toThrow();
+    expect(() => encodeMessageBatch({ ...base, messages: [withTags('€'.repeat((stringBytesMax / 3 | 0) + 1))] })).toThrow(/tags longer than 16384 bytes/);
+    expect(() => encodeMessageBatch({ ...base, messages: [withTags('a'.repeat(stringBytesMax))] })).not.toThrow();
+    expect(() => encodeMessageBatch({ ...base, messages: [withTags('a'.repeat(stringBytesMax + 1))] })).toThrow(/tags longer than/);
+    // A surrogate pair is 2 units and 4 bytes: 4,096 pairs are exactly 16 KiB.
+    expect(() => encodeMessageBatch({ ...base, messages: [withTags('😀'.repeat(4096))] })).not.toThrow();
+    expect(() => encodeMessageBatch({ ...base, messages: [withTags('😀'.repeat(4096) + 'a')] })).toThrow(/tags longer than/);
   });
 
   it('rejects a wrong kind, a wrong version and trailing bytes', () => {

@@ -21,6 +21,9 @@ const what = 'message batch';
 const Has = { tags: 1, uniqKey: 2, messageGroup: 4, deliveryTimestamp: 8, transactionId: 16, traceContext: 32 } as const;
 const hasAll = 63;
 const u32Max = 0xffffffff;
+const transactionStates: ReadonlySet<number> = new Set(Object.values(TransactionState));
+/** A UTF-16 unit encodes to at most 3 UTF-8 bytes, so a string this short needs no byte count. */
+const stringCharsAlwaysFit = Math.floor(stringBytesMax / 3);
 
 /** Bytes of the fixed part of a record: recordBytes, flag, sysFlag, reconsumeTimes, bornTimestamp. */
 const recordFixedBytes = 4 + 4 + 4 + 4 + 8;
@@ -59,9 +62,9 @@ function batchBytesEstimate(batch: MessageBatch): number {
 }
 
 function writeRecord(w: ByteWriter, m: MessageInput): void {
-  for (const [v, name] of [[m.flag, 'flag'], [m.sysFlag, 'sysFlag'], [m.reconsumeTimes, 'reconsumeTimes']] as const) {
-    if (!Number.isInteger(v) || v < 0 || v > u32Max) throw new InvalidArgumentError(`${name} ${v} is not a u32`);
-  }
+  checkU32(m.flag, 'flag');
+  checkU32(m.sysFlag, 'sysFlag');
+  checkU32(m.reconsumeTimes, 'reconsumeTimes');
   checkTimestamp(m.bornTimestampMs, 'born timestamp');
   checkString(m.bornHost, 'born host');
   if (m.body.length > bodyBytesMax) throw new InvalidArgumentError(`body has ${m.body.length} bytes, more than ${bodyBytesMax}`);
@@ -86,7 +89,7 @@ function writeRecord(w: ByteWriter, m: MessageInput): void {
 }
 
 function writeProperties(w: ByteWriter, p: MessageProperties): void {
-  if (!Object.values(TransactionState).includes(p.transactionState)) throw new InvalidArgumentError(`bad transaction state ${p.transactionState}`);
+  if (!transactionStates.has(p.transactionState)) throw new InvalidArgumentError(`bad transaction state ${p.transactionState}`);
   let has = 0;
   if (p.tags !== null) has |= Has.tags;
   if (p.uniqKey !== null) has |= Has.uniqKey;
@@ -110,6 +113,7 @@ function writeProperties(w: ByteWriter, p: MessageProperties): void {
   for (const key of p.keys) writeString(w, key, 'key');
   if (p.user.size > userPropertiesCountMax) throw new InvalidArgumentError(`${p.user.size} user properties, more than ${userPropertiesCountMax}`);
   w.u16(p.user.size);
+  if (p.user.size === 0) return; // most messages: no array to build and sort
   for (const k of [...p.user.keys()].sort()) {
     writeString(w, k, 'user property name');
     writeString(w, p.user.get(k)!, 'user property value');
@@ -122,7 +126,12 @@ function writeString(w: ByteWriter, s: string, name: string): void {
 }
 
 function checkString(s: string, name: string): void {
+  if (s.length <= stringCharsAlwaysFit) return;
   if (Buffer.byteLength(s, 'utf8') > stringBytesMax) throw new InvalidArgumentError(`${name} longer than ${stringBytesMax} bytes`);
+}
+
+function checkU32(v: number, name: string): void {
+  if (!Number.isInteger(v) || v < 0 || v > u32Max) throw new InvalidArgumentError(`${name} ${v} is not a u32`);
 }
 
 function checkTimestamp(ms: number, name: string): void {

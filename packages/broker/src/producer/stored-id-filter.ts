@@ -12,41 +12,61 @@
 
 import { assert } from '../assert.ts';
 
-export const bloomBitsPerId = 10; // ~1 % false positives with 7 probes
+export const bloomBitsPerId = 10; // about 1 % false positives with 7 probes in 512-bit blocks
 export const bloomProbes = 7;
+/**
+ * Every probe of an id falls in one block of 512 bits (64 bytes, a cache line): one memory
+ * miss per id and generation instead of one per probe, for slightly more false positives than
+ * an unblocked filter of the same size (about 1.1 % against 0.8 %).
+ */
+const blockBits = 512;
+const blockWords = blockBits / 32;
+const twoTo32 = 2 ** 32;
 
 class BloomGeneration {
-  private readonly bits: Uint32Array;
-  private readonly bitCount: number;
+  private readonly words: Uint32Array;
+  private readonly blocks: number;
   count = 0;
 
   constructor(readonly capacity: number) {
     assert(Number.isInteger(capacity) && capacity >= 1, `capacity ${capacity}`);
-    this.bitCount = capacity * bloomBitsPerId;
-    this.bits = new Uint32Array(Math.ceil(this.bitCount / 32));
+    this.blocks = Math.ceil((capacity * bloomBitsPerId) / blockBits);
+    this.words = new Uint32Array(this.blocks * blockWords);
   }
 
   add(h1: number, h2: number): void {
+    const base = this.blockOf(h1);
+    // Double hashing inside the block: an odd step visits distinct bits of the 512.
+    const step = (h2 >>> 9) | 1;
     for (let i = 0; i < bloomProbes; i++) {
-      const b = (h1 + Math.imul(i, h2)) >>> 0;
-      const bit = b % this.bitCount;
-      this.bits[bit >>> 5]! |= 1 << (bit & 31);
+      const bit = (h2 + i * step) & (blockBits - 1);
+      this.words[base + (bit >>> 5)]! |= 1 << (bit & 31);
     }
     this.count += 1;
   }
 
   has(h1: number, h2: number): boolean {
+    const base = this.blockOf(h1);
+    const step = (h2 >>> 9) | 1;
     for (let i = 0; i < bloomProbes; i++) {
-      const b = (h1 + Math.imul(i, h2)) >>> 0;
-      const bit = b % this.bitCount;
-      if ((this.bits[bit >>> 5]! & (1 << (bit & 31))) === 0) return false;
+      const bit = (h2 + i * step) & (blockBits - 1);
+      if ((this.words[base + (bit >>> 5)]! & (1 << (bit & 31))) === 0) return false;
     }
     return true;
   }
+
+  /** First word of the block for h1 (multiply-shift: no division, uniform over the blocks). */
+  private blockOf(h1: number): number {
+    return Math.floor((h1 * this.blocks) / twoTo32) * blockWords;
+  }
 }
 
-/** Two independent 32-bit hashes of a string (FNV-1a and a murmur3-finalised multiply-xor). */
-function hashes(id: string): [number, number] {
+// The two hashes of the last hashId() call: module state, so hashing an id allocates nothing.
+let hashA = 0;
+let hashB = 0;
+
+/** Two independent 32-bit hashes of a string (FNV-1a and a murmur3-finalised multiply-xor), into hashA and hashB. */
+function hashId(id: string): void {
   let a = 0x811c9dc5;
   let b = 0x27d4eb2f;
   for (let i = 0; i < id.length; i++) {
@@ -58,7 +78,8 @@ function hashes(id: string): [number, number] {
   b ^= b >>> 13;
   b = Math.imul(b, 0xc2b2ae35);
   b ^= b >>> 16;
-  return [a >>> 0, (b | 1) >>> 0]; // an odd step visits distinct bits
+  hashA = a >>> 0;
+  hashB = b >>> 0;
 }
 
 export class StoredIdFilter {
@@ -87,8 +108,8 @@ export class StoredIdFilter {
       g = new BloomGeneration(this.generationIdsMax);
       this.generations.push(g);
     }
-    const [h1, h2] = hashes(id);
-    g.add(h1, h2);
+    hashId(id);
+    g.add(hashA, hashB);
   }
 
   /** The start-up scan has added every id that was in the index before this process applied any. */
@@ -103,8 +124,9 @@ export class StoredIdFilter {
   /** False only when `id` is certainly not stored (within the window). */
   mightContain(id: string): boolean {
     if (!this.warm) return true;
-    const [h1, h2] = hashes(id);
-    return this.generations.some((g) => g.has(h1, h2));
+    hashId(id);
+    for (const g of this.generations) if (g.has(hashA, hashB)) return true;
+    return false;
   }
 
   /** Ids the filter holds, all generations (for status and tests). */

@@ -118,14 +118,23 @@ async function followerStreams(): Promise<{ streams: grpc.ClientDuplexStream<Buf
 }
 
 const batchMessages = 64;
+const batchBody = Buffer.alloc(1024, 'x');
 let batchSeq = 0;
 function batchRequest(): unknown {
-  const body = Buffer.alloc(1024, 'x');
-  const messages = Array.from({ length: batchMessages }, () => ({ topic: { name: 'Floor', resource_namespace: '' }, user_properties: {}, body, system_properties: { message_id: `F${batchSeq++}`, body_encoding: 1, message_type: 1, born_host: 'floor', keys: [], queue_id: 0 } }));
+  const messages = Array.from({ length: batchMessages }, () => ({ topic: { name: 'Floor', resource_namespace: '' }, user_properties: {}, body: batchBody, system_properties: { message_id: `F${batchSeq++}`, body_encoding: 1, message_type: 1, born_host: 'floor', keys: [], queue_id: 0 } }));
   return { messages };
 }
 function batchResponse(ids: string[]): unknown {
   return { status: { code: 20000, message: 'OK' }, entries: ids.map((id, i) => ({ status: { code: 20000, message: 'OK' }, message_id: id, transaction_id: '', offset: String(i), recall_handle: '' })) };
+}
+
+/** Warms up, measures 16 sends in flight for `seconds`, adds the row and its CPU row. */
+async function batchedRow(seconds: number, send: () => Promise<number>, peers: { received: () => number }, name: string, cpuName: string): Promise<void> {
+  for (let i = 0; i < 100; i++) await send();
+  const m = await measure(16, seconds, send);
+  add(name, m.perSecond, 'msg/s');
+  add(cpuName, m.cpuMsPer, 'ms');
+  if (peers.received() === 0) throw new Error('the follower streams received nothing');
 }
 
 async function batchedTransportRow(seconds: number): Promise<void> {
@@ -147,11 +156,7 @@ async function batchedTransportRow(seconds: number): Promise<void> {
   const send = () => new Promise<number>((resolve, reject) => {
     (c.SendMessage as (r: unknown, cb: (e: Error | null) => void) => void)(batchRequest(), (e) => (e ? reject(e) : resolve(batchMessages)));
   });
-  for (let i = 0; i < 100; i++) await send();
-  const m = await measure(16, seconds, send);
-  add('batched-send transport (64 x 1 KiB per request, 16 in flight, 2 follower streams)', m.perSecond, 'msg/s');
-  add('  CPU per message (client + leader + 2 followers, gRPC and codec only)', m.cpuMsPer, 'ms');
-  if (peers.received() === 0) throw new Error('the follower streams received nothing');
+  await batchedRow(seconds, send, peers, 'batched-send transport (64 x 1 KiB per request, 16 in flight, 2 follower streams)', '  CPU per message (client + leader + 2 followers, gRPC and codec only)');
   (c as unknown as grpc.Client).close();
   peers.close();
   leader.forceShutdown();
@@ -173,11 +178,7 @@ async function codecFreeBatchedRow(seconds: number): Promise<void> {
   const port = await bind(leader);
   const c = new RawClient(`127.0.0.1:${port}`, grpc.credentials.createInsecure(), bigMessages) as unknown as Untyped;
   const send = () => new Promise<number>((resolve, reject) => (c.Send as (r: Buffer, cb: (e: Error | null) => void) => void)(request, (e) => (e ? reject(e) : resolve(batchMessages))));
-  for (let i = 0; i < 100; i++) await send();
-  const m = await measure(16, seconds, send);
-  add('the same with no codec (bytes encoded once)', m.perSecond, 'msg/s');
-  add('  CPU per message (client + leader + 2 followers, gRPC only)', m.cpuMsPer, 'ms');
-  if (peers.received() === 0) throw new Error('the follower streams received nothing');
+  await batchedRow(seconds, send, peers, 'the same with no codec (bytes encoded once)', '  CPU per message (client + leader + 2 followers, gRPC only)');
   (c as unknown as grpc.Client).close();
   peers.close();
   leader.forceShutdown();

@@ -53,7 +53,7 @@ export type ApplyResult =
  * applied (right after it was proposed), record() keeps a result only when its index was
  * expected, and take() hands it over once. Keeping every entry's result instead held the last
  * 65,536 entries' results on every node, a follower's too: with 64 messages an entry, millions
- * of objects that no one would read, and seconds-long major GCs over them.
+ * of objects that no one would read, and that every major GC had to mark.
  * Bounded: at most `capacity` expected indexes (the oldest forgotten first) and a ring of
  * `capacity` results (a result not taken is overwritten when the ring wraps).
  */

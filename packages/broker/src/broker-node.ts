@@ -130,6 +130,7 @@ export class BrokerNode {
       lookupUniqKey: (id) => store.index.byUniqKey(id),
       // An id applied but not yet flushed is in the index's layers before the filter hears of it.
       mightBeStored: (id) => storedIds.mightContain(id) || store.index.uniqKeyUnflushed(id),
+      topic: (t) => store.metadata.topic(t),
       topicForWrite: topicFor,
       storeHost,
       nowMs,

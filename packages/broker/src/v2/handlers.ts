@@ -1,22 +1,21 @@
 // The v2 methods of a broker node, in terms of the broker's services. Each returns the v2
 // response (status in the body, as the protocol wants); errors become statuses in V2Server.
 
-import { createHash } from 'node:crypto';
 import { Code, TransactionResolution, durationToMs, msToTimestamp, permToV2, routeToV2MessageQueues, messageTypesToV2, type TopicRoute, type v2 } from '@ledgermq/protocol';
-import { MessageType as StoreType, type TopicConfig } from '@ledgermq/store';
+import type { TopicConfig } from '@ledgermq/store';
 import { BadRequestError, TopicNotFoundError } from '../errors.ts';
 import { clientHeadersOf, type ClientRegistry } from '../clients/client-registry.ts';
 import type { Arrivals } from '../consumer/arrivals.ts';
 import type { ReceiveService } from '../consumer/receive-service.ts';
 import { offsetHandlers } from './offset-handlers.ts';
 import { parseTagFilter } from '../consumer/tag-filter.ts';
-import type { SendResult, SendService } from '../producer/send-service.ts';
+import type { SendService } from '../producer/send-service.ts';
 import type { TransactionService } from '../producer/transaction-service.ts';
-import { halfTopic, realTopicKey, timerTopic } from '../system-topics.ts';
 import type { RouteSource } from '../route-source.ts';
 import type { StorePort } from '../store-port.ts';
 import type { CallContext } from './call-context.ts';
-import { acceptedTypes, fromV2, toV2, typeName, type IncomingMessage } from './message-convert.ts';
+import { acceptedTypes, toV2 } from './message-convert.ts';
+import { sendMessage } from './send-handler.ts';
 import { checkGroupName, checkTopicName } from './message-validate.ts';
 import type { V2Handlers } from './v2-server.ts';
 
@@ -43,9 +42,6 @@ export interface HandlerDeps {
   /** Told of heartbeats and terminations (consumerConnection, producerConnection). */
   readonly clients?: Pick<ClientRegistry, 'heartbeat' | 'terminated'>;
 }
-
-/** A delay message due this soon (or already due) is stored in its topic at once. */
-export const delayImmediateMs = 20;
 
 const ok = (): v2.Status => ({ code: Code.OK, message: 'OK' });
 export const invisibleMsDefault = 30_000;
@@ -118,52 +114,6 @@ async function queryAssignment(d: HandlerDeps, req: { topic?: v2.Resource | null
     return true;
   }).map((q) => ({ message_queue: { ...q, permission: permToV2(t.perm), accept_message_types: messageTypesToV2(acceptedTypes(t.messageType)) } }));
   return { status: ok(), assignments };
-}
-
-async function sendMessage(d: HandlerDeps, req: v2.SendMessageRequest): Promise<v2.SendMessageResponse> {
-  const msgs = req.messages ?? [];
-  if (msgs.length === 0) throw new BadRequestError('no message to send');
-  const entries = await Promise.all(
-    msgs.map(async (m): Promise<v2.SendResultEntry> => {
-      const id = m.system_properties?.message_id ?? '';
-      try {
-        const incoming = fromV2(m, { maxBodyBytes: d.maxBodyBytes, nowMs: d.nowMs(), timerDelayMsMax: d.timerDelayMsMax, delayLevelsMs: d.delayLevelsMs });
-        const { result, transactionId } = await route(d, incoming);
-        return { status: ok(), message_id: result.messageId, transaction_id: transactionId, offset: String(result.queueOffset) };
-      } catch (err) {
-        const e = err as Error & { v2Code?: number };
-        return { status: { code: e.v2Code ?? Code.INTERNAL_ERROR, message: e.message }, message_id: id, transaction_id: '', offset: '0' };
-      }
-    }),
-  );
-  // The request's status is the first failure's (the client reads it for single sends).
-  const failed = entries.find((e) => e.status.code !== Code.OK);
-  return { status: failed?.status ?? ok(), entries };
-}
-
-/**
- * Where a message is stored: a due-later delay message waits in the timer topic, a
- * transactional one in the half topic (both remember the real topic); the rest go straight in.
- */
-async function route(d: HandlerDeps, m: IncomingMessage): Promise<{ result: SendResult; transactionId: string }> {
-  const config = d.store.topic(m.topic) ?? (await d.topicForWrite(m.topic));
-  if (config === undefined) throw new TopicNotFoundError(m.topic);
-  if (config.messageType !== StoreType.Mixed && config.messageType !== m.type) {
-    throw new BadRequestError(`topic ${m.topic} accepts ${typeName(config.messageType)} messages, not ${typeName(m.type)}`, Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
-  }
-  const p = m.input.properties;
-  // DELAY messages, and NORMAL ones with a delay level (RocketMQ's `DELAY` property).
-  if ((p.deliveryTimestampMs ?? 0) > d.nowMs() + delayImmediateMs) {
-    const input = { ...m.input, properties: { ...p, user: new Map([...p.user, [realTopicKey, m.topic]]) } };
-    return { result: await d.send.sendFromClient({ ...m, input }, timerTopic), transactionId: '' };
-  }
-  if (m.type === StoreType.Transaction) {
-    // Derived from the message id: a retried send that finds the stored half answers the same id.
-    const transactionId = createHash('sha1').update(`tx\u0000${p.uniqKey}`).digest('hex').slice(0, 32).toUpperCase();
-    const input = { ...m.input, properties: { ...p, transactionId, user: new Map([...p.user, [realTopicKey, m.topic]]) } };
-    return { result: await d.send.sendFromClient({ ...m, input }, halfTopic), transactionId };
-  }
-  return { result: await d.send.sendFromClient(m), transactionId: '' };
 }
 
 async function endTransaction(d: HandlerDeps, req: v2.EndTransactionRequest): Promise<{ status: v2.Status }> {

@@ -4,7 +4,7 @@
 import { delayLevelProperty, delayOfLevel } from '../producer/delay-levels.ts';
 import * as crypto from 'node:crypto';
 import { Code, DigestType, Encoding, MessageType as V2Type, msToDuration, msToTimestamp, timestampToMs, type v2 } from '@ledgermq/protocol';
-import { emptyProperties, MessageType as StoreType, TransactionState, type MessageInput, type StoredMessage } from '@ledgermq/store';
+import { MessageType as StoreType, TransactionState, type MessageInput, type StoredMessage } from '@ledgermq/store';
 import { BadRequestError } from '../errors.ts';
 import { visibleUserProperties } from '../system-topics.ts';
 import { checkBody, checkKeys, checkMessageGroup, checkMessageId, checkTag, checkTopicName, checkUserProperties } from './message-validate.ts';
@@ -57,6 +57,8 @@ export function typeOfName(name: string): StoreType | undefined {
   return at < 0 ? undefined : (at as StoreType);
 }
 
+const noUserProperties: ReadonlyMap<string, string> = new Map();
+
 export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
   const topic = m.topic?.name ?? '';
   checkTopicName(topic, true);
@@ -86,7 +88,14 @@ export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
     }
   }
   // DELAY is a reserved (system) key: taken out as the delay level, not kept as a user property.
-  const { [delayLevelProperty]: level, ...user } = m.user_properties ?? {};
+  let level: string | undefined;
+  let user: Map<string, string> | null = null;
+  const props = m.user_properties ?? {};
+  for (const k in props) {
+    if (!Object.hasOwn(props, k)) continue;
+    if (k === delayLevelProperty) level = props[k];
+    else (user ??= new Map()).set(k, props[k]!);
+  }
   if (level !== undefined && type !== StoreType.Normal && type !== StoreType.Delay) {
     throw new BadRequestError('a delay level (DELAY property) applies to NORMAL and DELAY messages only', Code.MESSAGE_PROPERTY_CONFLICT_WITH_TYPE);
   }
@@ -97,23 +106,26 @@ export function fromV2(m: v2.Message, opts: ConvertOptions): IncomingMessage {
   if (deliveryTimestampMs === null && type === StoreType.Delay) {
     throw new BadRequestError('a DELAY message needs a delivery time (or a DELAY level property)', Code.ILLEGAL_DELIVERY_TIME);
   }
-  checkUserProperties(user);
+  if (user !== null) checkUserProperties(user);
   const input: MessageInput = {
     flag: 0,
     sysFlag: 0,
     reconsumeTimes: 0,
     bornHost: sys.born_host ?? '',
     bornTimestampMs: timestampToMs(sys.born_timestamp, opts.nowMs, 'born_timestamp'),
-    properties: emptyProperties({
+    properties: {
       tags: tag ? tag : null,
-      keys: [...(sys.keys ?? [])],
+      // The decoded request's own array: nothing else holds it.
+      keys: sys.keys ?? [],
       uniqKey: sys.message_id,
       messageGroup: group ? group : null,
       deliveryTimestampMs,
+      transactionId: null,
       transactionState: type === StoreType.Transaction ? TransactionState.Prepared : TransactionState.None,
       traceContext: sys.trace_context ? sys.trace_context : null,
-      user: new Map(Object.entries(user)),
-    }),
+      // Most messages have none: one shared empty map (read-only by its type) instead of one each.
+      user: user ?? noUserProperties,
+    },
     body,
   };
   return { topic, type, input };

@@ -54,11 +54,10 @@ export function checkMessageId(id: string): void {
   if (id === '' || id.length > messageIdCharsMax || /\s/.test(id)) throw new BadRequestError(`illegal message id ${JSON.stringify(id)}`, Code.ILLEGAL_MESSAGE_ID);
 }
 
-export function checkUserProperties(props: Readonly<Record<string, string>>): void {
-  const entries = Object.entries(props);
-  if (entries.length > userPropertiesCountMax) throw new BadRequestError(`more than ${userPropertiesCountMax} user properties`, Code.MESSAGE_PROPERTIES_TOO_LARGE);
+export function checkUserProperties(props: ReadonlyMap<string, string>): void {
+  if (props.size > userPropertiesCountMax) throw new BadRequestError(`more than ${userPropertiesCountMax} user properties`, Code.MESSAGE_PROPERTIES_TOO_LARGE);
   let bytes = 0;
-  for (const [k, v] of entries) {
+  for (const [k, v] of props) {
     if (k === '' || reservedPropertyKeys.has(k) || k.startsWith(internalPrefix) || /\s/.test(k)) throw new BadRequestError(`illegal property key ${JSON.stringify(k)}`, Code.ILLEGAL_MESSAGE_PROPERTY_KEY);
     bytes += Buffer.byteLength(k) + Buffer.byteLength(v);
   }

@@ -17,7 +17,7 @@ import {
   snapshotRetryElectionTimeouts,
 } from './constants.ts';
 import { BusyError, EntryTooLargeError, InvalidConfChangeError, NotLeaderError, NotVoterError } from './errors.ts';
-import { decodeTransferee, makeMessage, transfereeEntry, validateMessage, type MessageFields } from './message.ts';
+import { decodeTransferee, messageFrom, transfereeEntry, validateMessage, type MessageFields } from './message.ts';
 import { Progress, ProgressState } from './progress.ts';
 import { RaftLog } from './raft-log.ts';
 import type { RaftBugs, RaftConfig, RaftStatus, Ready } from './ready.ts';
@@ -916,7 +916,7 @@ export class Raft {
   // ---------------------------------------------------------------- ready helpers
 
   private send(f: Omit<MessageFields, 'from' | 'term'> & { term?: number }): void {
-    this.msgs.push(makeMessage({ ...f, from: this.id, term: f.term ?? this.term }));
+    this.msgs.push(messageFrom(this.id, f.term ?? this.term, f));
   }
 
   private reportedHardState(): HardState {

@@ -128,8 +128,7 @@ export class BrokerNode {
       propose: (body) => raft.propose(body, (i) => store.expectResult(i)),
       takeResult: (i) => store.takeResult(i),
       lookupUniqKey: (id) => store.index.byUniqKey(id),
-      // An id applied but not yet flushed is in the index's layers before the filter hears of it.
-      mightBeStored: (id) => storedIds.mightContain(id) || store.index.uniqKeyUnflushed(id),
+      mightBeStored: (id) => storedIds.mightContain(id),
       topic: (t) => store.metadata.topic(t),
       topicForWrite: topicFor,
       storeHost,
@@ -315,6 +314,10 @@ async function pushCheck(raft: RaftNode, hub: TelemetryHub, forward: ForwardClie
 /** Adds every id already in the index to the filter; until then it answers "maybe" for all. */
 async function warmStoredIds(store: StoreStateMachine, filter: StoredIdFilter, log: Logger): Promise<void> {
   const t0 = performance.now();
+  // Ids applied before onApplied fed the filter (the log tail replayed at open) are in LevelDB
+  // or in the index's unflushed layers. The layers' ids are taken in the same turn as the
+  // scan's LevelDB snapshot (see unflushedUniqKeys), so no id falls between the two.
+  for (const id of store.index.unflushedUniqKeys()) filter.add(id);
   try {
     for await (const id of store.index.flushedUniqKeys()) filter.add(id);
   } catch (err) {

@@ -43,16 +43,16 @@ describe('MessageIndex', () => {
       expect(await index.byKey('Other', 'all')).toEqual([]);
     };
     await check();
-    expect(index.uniqKeyUnflushed('DUP')).toBe(true);
+    expect(index.unflushedUniqKeys().filter((u) => u === 'DUP')).toEqual(['DUP', 'DUP']);
     // Half flushed, half pending: the look-up merges both without duplicates.
     await flush(db, index);
-    expect(index.uniqKeyUnflushed('DUP')).toBe(false);
+    expect(index.unflushedUniqKeys()).toEqual([]);
     await check();
     const b = newBatch(db);
     index.add(hit(10), 'DUP', ['all']);
     index.beginFlush(); // frozen while the write is in flight
     expect(index.flushSlice(b, 1)).toBe(true);
-    expect(index.uniqKeyUnflushed('DUP')).toBe(true);
+    expect(index.unflushedUniqKeys()).toEqual(['DUP']);
     expect((await index.byUniqKey('DUP')).map((h) => h.queueOffset)).toEqual([10, 8, 3]);
     await b.write({ sync: true });
     index.endFlush();
@@ -87,6 +87,30 @@ describe('MessageIndex', () => {
     };
     expect(await read(fromBlocks)).toEqual(want.sort());
     expect(await read(index)).toEqual(want.sort());
+  });
+
+  it('the unflushed ids plus a scan made in the same turn name every id, even when flushes land while the scan runs', async () => {
+    const { db, index } = await setup();
+    const ids: string[] = [];
+    const add = (k: number, prefix: string) => {
+      ids.push(`${prefix}${k}`);
+      index.add(hit(k), `${prefix}${k}`, []);
+    };
+    for (let k = 0; k < 10; k++) add(k, 'flushed-');
+    await flush(db, index);
+    for (let k = 10; k < 20; k++) add(k, 'in-flight-');
+    const b = newBatch(db);
+    index.beginFlush(); // frozen, written into a batch that has not landed yet
+    while (!index.flushSlice(b, 3));
+    for (let k = 20; k < 25; k++) add(k, 'pending-');
+    const seen = new Set(index.unflushedUniqKeys());
+    const scan = index.flushedUniqKeys();
+    await b.write({ sync: true });
+    index.endFlush();
+    await flush(db, index); // the pending ones land too, after the scan's snapshot
+    expect(index.unflushedUniqKeys()).toEqual([]);
+    for await (const id of scan) seen.add(id);
+    expect(ids.filter((id) => !seen.has(id))).toEqual([]);
   });
 
   it('keeps ids and keys apart whatever bytes they hold (length-prefixed, no separator aliasing)', async () => {

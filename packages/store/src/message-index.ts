@@ -126,9 +126,12 @@ class Layer {
     this.cols = next;
   }
 
-  hasUniq(uniqKey: string): boolean {
-    this.buildUniqs();
-    return this.byUniq.has(uniqKey);
+  /** Every message id of the layer, into `into` (repeats included). */
+  collectAllUniqs(into: string[]): void {
+    for (let s = 0; s < this.slots; s++) {
+      const u = this.uniqs[s];
+      if (u !== null) into.push(u);
+    }
   }
 
   collectUniq(uniqKey: string, floor: number, into: Map<number, IndexHit>): void {
@@ -225,9 +228,17 @@ export class MessageIndex {
     return this.range(prefix, floor, limit, found, (v) => decodeHit(v, null));
   }
 
-  /** Whether an unflushed layer holds `uniqKey` (synchronous: no LevelDB read). For the broker's stored-id filter. */
-  uniqKeyUnflushed(uniqKey: string): boolean {
-    return this.pending.hasUniq(uniqKey) || (this.flushing?.hasUniq(uniqKey) ?? false);
+  /**
+   * Every message id in the unflushed layers (synchronous: no LevelDB read). Together with a
+   * flushedUniqKeys() scan started in the same turn they are every id applied so far: an
+   * entry leaves the layers only after its LevelDB write, and the scan reads LevelDB as it
+   * was when the scan was made. For the broker's stored-id filter.
+   */
+  unflushedUniqKeys(): string[] {
+    const ids: string[] = [];
+    this.pending.collectAllUniqs(ids);
+    this.flushing?.collectAllUniqs(ids);
+    return ids;
   }
 
   /**

@@ -20,7 +20,7 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient } from '@ledgermq/protocol';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { cpuMs, openLoop, peakRssMiB, quantiles } from '@ledgermq/raft-node';
+import { cpuMs, describeFailures, FailureCounts, openLoop, peakRssMiB, quantiles } from '@ledgermq/raft-node';
 import cliProgress from 'cli-progress';
 import { LocalCluster } from '../src/local/local-cluster.ts';
 
@@ -114,7 +114,7 @@ async function main(): Promise<void> {
       await cpuRow(async () => {
         const r = await sendFor(p, 'BenchTopic', body, inflight, seconds);
         add(`send, official client, ${inflight} in flight`, r, 'msg/s');
-        add(`  sends that failed after the client's retries`, lastFailures, '');
+        rows.push({ name: `  sends that failed after the client's retries`, raw: lastFailures.total, value: lastFailures.toString() });
         return r;
       });
     }
@@ -133,16 +133,15 @@ async function main(): Promise<void> {
       for (const via of ['official', 'raw'] as const) {
         progress(`fixed rate ${rate}/s, ${via} client`);
         const raw = via === 'raw' ? rawClient(await leaderEndpoint(cluster)) : null;
-        const send = raw === null ? () => p.send({ topic: 'RateTopic', body }) : async () => {
-          if ((await rawSend(raw, rawMessages('RateTopic', body, 1))) !== 1) throw new Error('send refused');
-        };
+        const send = raw === null ? () => p.send({ topic: 'RateTopic', body }) : () => rawSendOne(raw, rawMessages('RateTopic', body, 1)[0]);
         const r = await openLoop(send, rate, seconds);
         raw?.close();
         const label = via === 'official' ? 'official client' : 'raw client to the leader, 1 per request';
         add(`ack latency p50 at ${rate}/s (${label})`, r.p50, 'ms', 2);
         add(`ack latency p99 at ${rate}/s (${label})`, r.p99, 'ms', 2);
-        add(`achieved rate at ${rate}/s (${label})`, r.achieved, 'msg/s');
-        add(`  sends that failed at ${rate}/s (${label})`, r.failed, '');
+        add(`sends issued per second at ${rate}/s (${label})`, r.achieved, 'msg/s');
+        add(`  acknowledged per second at ${rate}/s (${label})`, r.succeededPerS, 'msg/s');
+        rows.push({ name: `  sends that failed at ${rate}/s (${label})`, raw: r.failed, value: describeFailures(r.failed, r.failures) });
       }
     }
     // A step that fails (a client error on this loaded machine) is reported, and the rest still run.
@@ -190,21 +189,21 @@ async function main(): Promise<void> {
   if (values.json) writeFileSync(values.json, JSON.stringify({ bodyBytes, seconds, rows }, null, 2));
 }
 
-/** Failed sends (the client gave up after its retries) during the last sendFor(). */
-let lastFailures = 0;
+/** Failed sends (the client gave up after its retries) during the last sendFor(), by cause. */
+let lastFailures = new FailureCounts();
 
 async function sendFor(p: Producer, topic: string, body: Buffer, inflight: number, seconds: number): Promise<number> {
   const endAt = Date.now() + seconds * 1000;
   const t0 = performance.now();
   let done = 0;
-  lastFailures = 0;
+  lastFailures = new FailureCounts();
   await Promise.all(Array.from({ length: inflight }, async () => {
     while (Date.now() < endAt) {
       try {
         await p.send({ topic, body });
         done++;
-      } catch {
-        lastFailures++;
+      } catch (err) {
+        lastFailures.add(err);
       }
     }
   }));
@@ -229,6 +228,27 @@ function rawSend(c: ReturnType<typeof rawClient>, messages: unknown[]): Promise<
     (c.SendMessage as (r: unknown, o: object, cb: (e: Error | null, r: { entries: { status: { code: number } }[] }) => void) => void)({ messages }, { deadline: Date.now() + 30_000 }, (e, r) => {
       if (e) return reject(e);
       resolve(r.entries.filter((x) => x.status.code === 20000).length);
+    });
+  });
+}
+
+/** A send the broker answered with a status other than OK (code: the v2 status code). */
+class SendRefusedError extends Error {
+  constructor(readonly code: number, message: string) {
+    super(`send refused: ${code} ${message}`);
+    this.name = 'SendRefusedError';
+  }
+}
+
+/** One message in one request; rejects with SendRefusedError unless it was stored. */
+function rawSendOne(c: ReturnType<typeof rawClient>, message: unknown): Promise<void> {
+  type Status = { code: number; message: string };
+  return new Promise((resolve, reject) => {
+    (c.SendMessage as (r: unknown, o: object, cb: (e: Error | null, r: { status: Status; entries: { status: Status }[] }) => void) => void)({ messages: [message] }, { deadline: Date.now() + 30_000 }, (e, r) => {
+      if (e) return reject(e);
+      const status = r.entries[0]?.status ?? r.status;
+      if (status.code !== 20000) return reject(new SendRefusedError(status.code, status.message));
+      resolve();
     });
   });
 }

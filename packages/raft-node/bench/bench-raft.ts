@@ -8,7 +8,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { LocalGroup, openLoop, peakRssMiB, type OpenLoopResult } from '../src/index.ts';
+import { describeFailures, LocalGroup, openLoop, peakRssMiB, type OpenLoopResult } from '../src/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -49,8 +49,9 @@ async function main(): Promise<void> {
       const lat = await fixedRate(group, rate, seconds);
       add(`commit latency p50 at ${rate}/s`, lat.p50, 'ms', 2);
       add(`commit latency p99 at ${rate}/s`, lat.p99, 'ms', 2);
-      add(`achieved rate at ${rate}/s target`, lat.achieved, 'entries/s');
-      add(`  proposals that failed at ${rate}/s`, lat.failed, '');
+      add(`proposals issued per second at ${rate}/s target`, lat.achieved, 'entries/s');
+      add(`  committed per second at ${rate}/s target`, lat.succeededPerS, 'entries/s');
+      rows.push({ name: `  proposals that failed at ${rate}/s`, raw: lat.failed, value: describeFailures(lat.failed, lat.failures) });
     }
     for (const h of group.nodes) add(`peak RSS ${h.id}`, peakRssMiB(h.process?.pid), 'MiB', 1);
 

@@ -27,3 +27,6 @@ export const adminPortBase = 40811;
 
 /** Status lines the `start` command prints are polled this often. */
 export const statusPollMs = 250;
+
+/** Distinct failure causes a benchmark's open loop tells apart; the rest are counted as 'other'. */
+export const failureCausesMax = 8;

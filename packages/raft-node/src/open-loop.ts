@@ -3,13 +3,56 @@
 // send (coordinated omission). Between due times the caller sleeps on a timer: a loop that
 // spins on setImmediate would take a whole core from the nodes it measures on a small machine.
 
+import { failureCausesMax } from './constants.ts';
+
 export interface OpenLoopResult {
   readonly p50: number;
   readonly p99: number;
   /** Operations issued per second over the whole run, answers included. */
   readonly achieved: number;
+  /** Operations that succeeded, per second over the whole run. */
+  readonly succeededPerS: number;
   /** Operations that failed (their latency is not in the quantiles). */
   readonly failed: number;
+  /** The failures by cause (see failureCause), most frequent first. */
+  readonly failures: ReadonlyArray<readonly [cause: string, count: number]>;
+}
+
+/**
+ * A short name for why an operation failed: the error's name and its code when it has one
+ * (a gRPC status number, or a RocketMQ response code such as 42900 from the official client).
+ */
+export function failureCause(err: unknown): string {
+  if (!(err instanceof Error)) return typeof err;
+  const code = (err as { code?: unknown }).code;
+  return typeof code === 'number' || typeof code === 'string' ? `${err.name} ${code}` : err.name;
+}
+
+/** Counts failures by cause, at most failureCausesMax causes plus 'other'. */
+export class FailureCounts {
+  private readonly counts = new Map<string, number>();
+  total = 0;
+
+  add(err: unknown): void {
+    this.total++;
+    const cause = failureCause(err);
+    const key = this.counts.has(cause) || this.counts.size < failureCausesMax ? cause : 'other';
+    this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
+  }
+
+  /** Causes with their counts, most frequent first. */
+  sorted(): [string, number][] {
+    return [...this.counts].sort((a, b) => b[1] - a[1]);
+  }
+
+  toString(): string {
+    return describeFailures(this.total, this.sorted());
+  }
+}
+
+/** "24139 (TooManyRequestsException 42900: 24000, Error 4: 139)", or "0". */
+export function describeFailures(total: number, byCause: OpenLoopResult['failures']): string {
+  return total === 0 ? '0' : `${total} (${byCause.map(([c, n]) => `${c}: ${n}`).join(', ')})`;
 }
 
 export async function openLoop(op: () => Promise<unknown>, rate: number, seconds: number): Promise<OpenLoopResult> {
@@ -17,20 +60,20 @@ export async function openLoop(op: () => Promise<unknown>, rate: number, seconds
   const total = Math.round(rate * seconds);
   const latencies: number[] = [];
   const pending: Promise<void>[] = [];
-  let failed = 0;
+  const failures = new FailureCounts();
   const t0 = performance.now();
   for (let sent = 0; sent < total; ) {
     const due = Math.min(total, Math.floor(((performance.now() - t0) / 1000) * rate) + 1);
     for (; sent < due; sent++) {
       const dueAt = t0 + (sent / rate) * 1000;
-      pending.push(op().then(() => void latencies.push(performance.now() - dueAt), () => void failed++));
+      pending.push(op().then(() => void latencies.push(performance.now() - dueAt), (err: unknown) => failures.add(err)));
     }
     const nextDueAt = t0 + (sent / rate) * 1000;
     await new Promise((r) => setTimeout(r, Math.max(0, nextDueAt - performance.now())));
   }
   await Promise.all(pending);
   const elapsedS = (performance.now() - t0) / 1000;
-  return { ...quantiles(latencies), achieved: total / elapsedS, failed };
+  return { ...quantiles(latencies), achieved: total / elapsedS, succeededPerS: latencies.length / elapsedS, failed: failures.total, failures: failures.sorted() };
 }
 
 /** p50 and p99 of the samples (NaN when there are none); sorts `xs` in place. */

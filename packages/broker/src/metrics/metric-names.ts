@@ -26,9 +26,9 @@ export const metricNames = {
 export const messageSizeBucketsBytes = [1024, 4096, 512 * 1024, 1024 * 1024, 2 * 1024 * 1024, 4 * 1024 * 1024];
 /** RPC latency, milliseconds (RocketMQ 5 reports rocketmq_rpc_latency in ms); long polls reach 20 s. */
 export const rpcLatencyBucketsMs = [1, 3, 5, 10, 25, 50, 100, 250, 500, 1000, 3000, 10_000, 30_000];
-/** fsync latency, seconds. */
 /** Sampling resolution of the event-loop delay histogram (nodejs_eventloop_lag_*). */
 export const eventLoopMonitoringPrecisionMs = 10;
+/** fsync latency, seconds. */
 export const fsyncLatencyBucketsSeconds = [0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5];
 
 /** Labels on every series of one node. `broker` and `node` are what the alert rules group by. */

@@ -31,10 +31,15 @@ export function failureCause(err: unknown): string {
 /** Counts failures by cause, at most failureCausesMax causes plus 'other'. */
 export class FailureCounts {
   private readonly counts = new Map<string, number>();
-  total = 0;
+  private failed = 0;
+
+  /** Failures counted, of every cause. */
+  get total(): number {
+    return this.failed;
+  }
 
   add(err: unknown): void {
-    this.total++;
+    this.failed++;
     const cause = failureCause(err);
     const key = this.counts.has(cause) || this.counts.size < failureCausesMax ? cause : 'other';
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);

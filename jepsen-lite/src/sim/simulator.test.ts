@@ -37,6 +37,16 @@ describe('deterministic simulation', () => {
     expect(formatReport(r)).toContain(r.ok ? 'OK seed 3' : 'replay: npm run sim -- --seed 3');
   });
 
+  it('replays the power-loss seeds that found a truncation the ledger did not make durable', () => {
+    // Found by a 4,000-seed power-loss campaign (--steps 400): a new leader's entries replaced
+    // same-size old ones, a power loss kept a later new record while an earlier one reverted,
+    // and two nodes agreed at an index but not below it. The lasting guard is the ledger's own
+    // test (ledger-recovery.test.ts); these seeds stop reaching the bug if the schedule changes.
+    const seeds = [45810280, 45810369, 45810394, 45810917, 45811100, 45811212, 45811427, 45811441, 45811992, 45813289];
+    const failures = seeds.map((seed) => runSimulation({ seed, nodes: 3, steps: 400, profile: 'power-loss' })).filter((r) => !r.ok);
+    expect(failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`)).toEqual([]);
+  });
+
   it(`runs ${2 * seedsPerNodeCount} seeds (3 and 5 nodes) with no violation`, () => {
     const started = performance.now();
     const failures: SimReport[] = [];

@@ -1,5 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { formatReport } from './format.ts';
+import { profiles } from './profiles.ts';
 import { runSimulation, type SimReport } from './simulator.ts';
 
 /** Seeds of the normal (no planted bug) simulation that CI runs on every `npm test`. */
@@ -10,6 +11,11 @@ const seedsPerNodeCount = 500;
  * seeds in 100 s with the load at 10 on 2 cores).
  */
 const seedsTimeoutMs = 900_000;
+/**
+ * Seeds of each aimed fault profile (3 nodes) per `npm test`: the normal profile spreads its
+ * effort thin, and a power-loss bug went unseen by it (see the replayed seeds below).
+ */
+const seedsPerProfile = 60;
 
 describe('deterministic simulation', () => {
   it('replays a seed exactly', () => {
@@ -46,6 +52,22 @@ describe('deterministic simulation', () => {
     const failures = seeds.map((seed) => runSimulation({ seed, nodes: 3, steps: 400, profile: 'power-loss' })).filter((r) => !r.ok);
     expect(failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`)).toEqual([]);
   });
+
+  it(`runs ${seedsPerProfile} seeds of every other fault profile with no violation`, () => {
+    const aimed = Object.keys(profiles).filter((name) => name !== 'normal');
+    expect(aimed.length).toBeGreaterThanOrEqual(5);
+    const failures: SimReport[] = [];
+    let done = 0;
+    for (const profile of aimed) {
+      for (let seed = 1; seed <= seedsPerProfile; seed++) {
+        const r = runSimulation({ seed, nodes: 3, profile });
+        done++;
+        if (!r.ok) failures.push(r);
+      }
+    }
+    expect(done).toBe(aimed.length * seedsPerProfile);
+    expect(failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`)).toEqual([]);
+  }, seedsTimeoutMs);
 
   it(`runs ${2 * seedsPerNodeCount} seeds (3 and 5 nodes) with no violation`, () => {
     const started = performance.now();

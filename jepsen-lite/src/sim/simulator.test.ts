@@ -16,6 +16,8 @@ const seedsTimeoutMs = 900_000;
  * effort thin, and a power-loss bug went unseen by it (see the replayed seeds below).
  */
 const seedsPerProfile = 60;
+/** A failed run in one line plus its replay command, for an assertion's message. */
+const failureLine = (r: SimReport) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`;
 
 describe('deterministic simulation', () => {
   it('replays a seed exactly', () => {
@@ -50,7 +52,7 @@ describe('deterministic simulation', () => {
     // test (ledger-recovery.test.ts); these seeds stop reaching the bug if the schedule changes.
     const seeds = [45810280, 45810369, 45810394, 45810917, 45811100, 45811212, 45811427, 45811441, 45811992, 45813289];
     const failures = seeds.map((seed) => runSimulation({ seed, nodes: 3, steps: 400, profile: 'power-loss' })).filter((r) => !r.ok);
-    expect(failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`)).toEqual([]);
+    expect(failures.map(failureLine)).toEqual([]);
   });
 
   it(`runs ${seedsPerProfile} seeds of every other fault profile with no violation`, () => {
@@ -66,7 +68,7 @@ describe('deterministic simulation', () => {
       }
     }
     expect(done).toBe(aimed.length * seedsPerProfile);
-    expect(failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`)).toEqual([]);
+    expect(failures.map(failureLine)).toEqual([]);
   }, seedsTimeoutMs);
 
   it(`runs ${2 * seedsPerNodeCount} seeds (3 and 5 nodes) with no violation`, () => {
@@ -82,7 +84,7 @@ describe('deterministic simulation', () => {
     }
     const secs = (performance.now() - started) / 1000;
     console.log(`sim: ${done} seeds in ${secs.toFixed(1)}s (${(done / secs).toFixed(1)} seeds/s), ${failures.length} violation(s)`);
-    const summary = failures.map((r) => `${r.violation?.message.split('\n')[0]}\n  replay: ${r.replay}`).join('\n');
+    const summary = failures.map(failureLine).join('\n');
     expect(done).toBe(2 * seedsPerNodeCount);
     expect(failures, summary).toHaveLength(0);
   }, seedsTimeoutMs);

@@ -11,6 +11,8 @@ const small = { segmentBytes: 8 * 1024 };
 const segPath = (start: number) => `/data/n1/segments/${String(start).padStart(20, '0')}`;
 /** Without the verified mark, a tail open re-checks whole trailing segments (the mark's own tests are in verified-mark.test.ts). */
 const dropMark = (fs: FaultFileSystem) => fs.unlink('/data/n1/verified');
+/** True when `got` is `log` or a prefix of it, entry for entry. */
+const isPrefixOf = (got: readonly Entry[], log: readonly Entry[]) => got.length <= log.length && got.every((e, k) => sameEntry(e, log[k]!));
 
 describe('crash recovery', () => {
   it('keeps exactly the durable prefix after losing unfsynced writes, with or without a torn last write', () => {
@@ -92,8 +94,7 @@ describe('crash recovery', () => {
               else expect(seen.get(e.index)!.some((s) => sameEntry(s, e))).toBe(true);
             });
             expect(l.verifyAll().ok).toBe(true);
-            const isPrefixOf = (v: Entry[]) => got.length <= v.length && got.every((e, k) => sameEntry(e, v[k]!));
-            expect(versions.some(isPrefixOf), `recovered terms ${got.map((e) => e.term).join(',')} are no prefix of any log held`).toBe(true);
+            expect(versions.some((v) => isPrefixOf(got, v)), `recovered terms ${got.map((e) => e.term).join(',')} are no prefix of any log held`).toBe(true);
             model = got.map((e) => ({ ...e, data: new Uint8Array(e.data) }));
             versions = [model];
             durable = st.lastIndex;
@@ -123,8 +124,7 @@ describe('crash recovery', () => {
       fs.crash({ tearLast: true, random: seededRandom(seed) });
       const r = openTest(fs, small);
       const got = r.entries(1, r.lastIndex() + 1, Infinity);
-      const prefixOf = (log: Entry[]) => got.length <= log.length && got.every((e, k) => sameEntry(e, log[k]!));
-      expect(prefixOf(old) || prefixOf(replaced), `recovered terms ${got.map((e) => e.term).join(',')}`).toBe(true);
+      expect(isPrefixOf(got, old) || isPrefixOf(got, replaced), `recovered terms ${got.map((e) => e.term).join(',')}`).toBe(true);
       expect(got.length).toBeGreaterThanOrEqual(1);
     }
   });

@@ -627,15 +627,14 @@ export class Ledger implements LogStorage {
         this.indexFile!.truncateRecords(kept);
         this.indexFile!.fsync();
       }
-      const retired = this.segments.splice(si + 1);
-      for (const seg of retired) this.retire(seg);
+      for (const seg of this.segments.splice(si + 1)) this.retire(seg);
       this.segments[si].truncateTo(pos);
       // Durably, before new entries reuse the positions: otherwise a power loss can keep a new
       // record (index i + 1 of the new term) while an earlier one reverts to the old entry it
       // overwrote (index i of the old term), or bring back a retired segment — a log no leader
       // ever had, which recovery cannot tell from a real one (every record checks).
       this.segments[si].fsync();
-      if (retired.length > 0) {
+      if (this.dirDirty) {
         this.fs.fsyncDir(this.segDir);
         this.dirDirty = false;
       }

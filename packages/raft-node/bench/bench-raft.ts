@@ -8,7 +8,7 @@
 
 import { writeFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
-import { describeFailures, LocalGroup, openLoop, peakRssMiB, type OpenLoopResult } from '../src/index.ts';
+import { LocalGroup, openLoop, peakRssMiB, type OpenLoopResult } from '../src/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -51,7 +51,7 @@ async function main(): Promise<void> {
       add(`commit latency p99 at ${rate}/s`, lat.p99, 'ms', 2);
       add(`proposals issued per second at ${rate}/s target`, lat.achieved, 'entries/s');
       add(`  committed per second at ${rate}/s target`, lat.succeededPerS, 'entries/s');
-      rows.push({ name: `  proposals that failed at ${rate}/s`, raw: lat.failed, value: describeFailures(lat.failed, lat.failures) });
+      rows.push({ name: `  proposals that failed at ${rate}/s`, raw: lat.failures.total, value: String(lat.failures) });
     }
     for (const h of group.nodes) add(`peak RSS ${h.id}`, peakRssMiB(h.process?.pid), 'MiB', 1);
 

@@ -11,4 +11,4 @@ export * as nodeConstants from './constants.ts';
 export { LocalGroup, freePorts, delay, type LocalGroupOptions, type NodeHandle } from './local-group.ts';
 export { cpuMs, peakRssMiB } from './process-stats.ts';
 export { initialVotersOf } from './peer-book.ts';
-export { describeFailures, FailureCounts, failureCause, openLoop, quantiles, type OpenLoopResult } from './open-loop.ts';
+export { FailureCounts, failureCause, openLoop, quantiles, type FailureSummary, type OpenLoopResult } from './open-loop.ts';

@@ -1,6 +1,6 @@
 import { describe, expect, it } from 'vitest';
 import { failureCausesMax } from './constants.ts';
-import { describeFailures, failureCause, FailureCounts, openLoop } from './open-loop.ts';
+import { failureCause, FailureCounts, openLoop } from './open-loop.ts';
 
 class CodedError extends Error {
   constructor(
@@ -56,9 +56,9 @@ describe('openLoop', () => {
       if (n === 0) throw new TypeError('first');
     }, 400, 0.1);
     expect(i).toBe(40);
-    expect(r.failed).toBe(11);
-    expect(r.failures).toEqual([['TooManyRequestsException 42900', 10], ['TypeError', 1]]);
-    expect(describeFailures(r.failed, r.failures)).toBe('11 (TooManyRequestsException 42900: 10, TypeError: 1)');
+    expect(r.failures.total).toBe(11);
+    expect(r.failures.sorted()).toEqual([['TooManyRequestsException 42900', 10], ['TypeError', 1]]);
+    expect(String(r.failures)).toBe('11 (TooManyRequestsException 42900: 10, TypeError: 1)');
     expect(Number.isFinite(r.p50)).toBe(true);
     expect(r.succeededPerS / r.achieved).toBeCloseTo(29 / 40, 6);
   });

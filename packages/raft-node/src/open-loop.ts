@@ -12,10 +12,17 @@ export interface OpenLoopResult {
   readonly achieved: number;
   /** Operations that succeeded, per second over the whole run. */
   readonly succeededPerS: number;
-  /** Operations that failed (their latency is not in the quantiles). */
-  readonly failed: number;
-  /** The failures by cause (see failureCause), most frequent first. */
-  readonly failures: ReadonlyArray<readonly [cause: string, count: number]>;
+  /** Operations that failed (their latency is not in the quantiles), by cause. */
+  readonly failures: FailureSummary;
+}
+
+/** Failures counted by cause: how many, which, and one line for a report. */
+export interface FailureSummary {
+  readonly total: number;
+  /** Causes with their counts, most frequent first. */
+  sorted(): [cause: string, count: number][];
+  /** "24139 (TooManyRequestsException 42900: 24000, Error 4: 139)", or "0". */
+  toString(): string;
 }
 
 /**
@@ -29,7 +36,7 @@ export function failureCause(err: unknown): string {
 }
 
 /** Counts failures by cause, at most failureCausesMax causes plus 'other'. */
-export class FailureCounts {
+export class FailureCounts implements FailureSummary {
   private readonly counts = new Map<string, number>();
   private failed = 0;
 
@@ -45,19 +52,13 @@ export class FailureCounts {
     this.counts.set(key, (this.counts.get(key) ?? 0) + 1);
   }
 
-  /** Causes with their counts, most frequent first. */
-  sorted(): [string, number][] {
+  sorted(): [cause: string, count: number][] {
     return [...this.counts].sort((a, b) => b[1] - a[1]);
   }
 
   toString(): string {
-    return describeFailures(this.total, this.sorted());
+    return this.failed === 0 ? '0' : `${this.failed} (${this.sorted().map(([c, n]) => `${c}: ${n}`).join(', ')})`;
   }
-}
-
-/** "24139 (TooManyRequestsException 42900: 24000, Error 4: 139)", or "0". */
-export function describeFailures(total: number, byCause: OpenLoopResult['failures']): string {
-  return total === 0 ? '0' : `${total} (${byCause.map(([c, n]) => `${c}: ${n}`).join(', ')})`;
 }
 
 export async function openLoop(op: () => Promise<unknown>, rate: number, seconds: number): Promise<OpenLoopResult> {
@@ -78,7 +79,7 @@ export async function openLoop(op: () => Promise<unknown>, rate: number, seconds
   }
   await Promise.all(pending);
   const elapsedS = (performance.now() - t0) / 1000;
-  return { ...quantiles(latencies), achieved: total / elapsedS, succeededPerS: latencies.length / elapsedS, failed: failures.total, failures: failures.sorted() };
+  return { ...quantiles(latencies), achieved: total / elapsedS, succeededPerS: latencies.length / elapsedS, failures };
 }
 
 /** p50 and p99 of the samples (NaN when there are none); sorts `xs` in place. */

@@ -21,6 +21,8 @@ import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient, messagingServiceDefinition, messagingServiceName, v2PackageDefinition, v2ServerChannelOptions } from '@ledgermq/protocol';
 import { quantiles } from '@ledgermq/raft-node';
+import { transportLimits, widenConnectionWindows, widenStreamWindows } from '@ledgermq/transport';
+import { v2ReceiveWindowBytes } from '../src/constants.ts';
 
 interface Row {
   readonly name: string;
@@ -46,8 +48,12 @@ const RawClient = grpc.makeGenericClientConstructor(rawService as unknown as grp
 type Untyped = Record<string, (...a: unknown[]) => unknown>;
 const bigMessages = { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 };
 
-function bind(server: grpc.Server): Promise<number> {
-  return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, port) => (e ? reject(e) : resolve(port))));
+/** Binds with the receive windows the broker's servers grant (v2 and peer ports alike). */
+async function bind(server: grpc.Server): Promise<number> {
+  widenStreamWindows(server, v2ReceiveWindowBytes);
+  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  widenConnectionWindows(server, v2ReceiveWindowBytes);
+  return port;
 }
 
 /** Runs `op` with `inflight` loops for `seconds`; answers ops per second and CPU ms per op. */
@@ -106,7 +112,8 @@ async function followerStreams(): Promise<{ streams: grpc.ClientDuplexStream<Buf
     s.addService(rawService as unknown as grpc.ServiceDefinition, { Peer: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => call.on('data', (b: Buffer) => void (bytes += b.length)) } as never);
     return { server: s, port: await bind(s) };
   }));
-  const peerClients = followers.map((f) => new RawClient(`127.0.0.1:${f.port}`, grpc.credentials.createInsecure(), bigMessages) as unknown as Untyped);
+  const peerOptions = { ...bigMessages, 'grpc-node.flow_control_window': transportLimits.flowControlWindowBytes }; // as the peer links
+  const peerClients = followers.map((f) => new RawClient(`127.0.0.1:${f.port}`, grpc.credentials.createInsecure(), peerOptions) as unknown as Untyped);
   const streams = peerClients.map((pc) => (pc.Peer as () => grpc.ClientDuplexStream<Buffer, Buffer>)());
   for (const s of streams) s.on('error', () => {}); // cancelled at teardown
   const close = () => {

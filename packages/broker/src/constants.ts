@@ -15,6 +15,11 @@ export const routeLeaderEntriesDefault = 4;
 export const messageBodyBytesMax = 4 * 1024 * 1024;
 /** The gRPC server accepts a 4 MiB body plus its envelope (properties, headers). */
 export const grpcMessageBytesMax = messageBodyBytesMax + 1024 * 1024;
+/**
+ * HTTP/2 receive window of the v2 endpoint, per stream and per connection (Node's default is
+ * 64 KiB): a batched SendMessage no longer waits for window updates. Room for the largest request.
+ */
+export const v2ReceiveWindowBytes = 16 * 1024 * 1024;
 /** Messages in one SendMessage request. */
 export const sendBatchMessagesMax = 1_024;
 

@@ -7,6 +7,8 @@ import { GrpcTransport } from './grpc-transport.ts';
 import { raftPeerService, metadataFrom, metadataGroup, metadataTo } from './peer-proto.ts';
 import type { Ack, Frame } from './peer-proto.ts';
 import { msg, startGroup, startNode, waitFor } from './grpc-transport.test-util.ts';
+import { flowControlWindowBytes } from './constants.ts';
+import { connectAndRead } from './receive-window.test-util.ts';
 import type { Node } from './grpc-transport.test-util.ts';
 
 const started: GrpcTransport[] = [];
@@ -63,6 +65,13 @@ describe('GrpcTransport on loopback', () => {
         expect(s.sentFrames).toBeLessThan(perPair / 2);
       }
     }
+  });
+
+  it('grants a peer a wide receive window, per stream and per connection', async () => {
+    const [a] = await group(['a']);
+    const c = await connectAndRead(a!.transport.port());
+    cleanups.push(c.close);
+    expect(c.granted()).toEqual({ stream: flowControlWindowBytes, connection: flowControlWindowBytes });
   });
 
   it('reconnects to a peer that restarts, which then receives later messages', async () => {

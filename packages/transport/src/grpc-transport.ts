@@ -16,6 +16,7 @@ import type { PeerStats } from './peer-link.ts';
 import { raftPeerService, serverChannelOptions } from './peer-proto.ts';
 import type { Ack, Frame } from './peer-proto.ts';
 import { parseAddress } from './peers.ts';
+import { widenConnectionWindows, widenStreamWindows } from './receive-window.ts';
 
 export interface GrpcTransportOptions {
   readonly selfId: NodeId;
@@ -76,7 +77,7 @@ export class GrpcTransport {
     assert(this.state === 'new', `start() in state ${this.state}`);
     this.state = 'starting';
     const server = new Server(serverChannelOptions);
-    widenReceiveWindow(server);
+    widenStreamWindows(server, flowControlWindowBytes);
     server.addService(this.service, {
       Stream: (call: ServerDuplexStream<Frame, Ack>) => this.inbound.handle(call),
     });
@@ -85,6 +86,9 @@ export class GrpcTransport {
     this.server = server;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    }).then((port) => {
+      widenConnectionWindows(server, flowControlWindowBytes);
+      return port;
     }).catch((err: unknown) => {
       server.forceShutdown();
       this.server = null;
@@ -189,18 +193,6 @@ export class GrpcTransport {
     }
     this.handler(msgs);
   }
-}
-
-/**
- * grpc-js has no server option for the HTTP/2 receive window; with the default 64 KiB a
- * sender stalls for a window update every 64 KiB. Its http2 server settings object is the
- * only seam, so set the initial window there when it exists (a no-op otherwise).
- */
-function widenReceiveWindow(server: Server): void {
-  const internals = server as unknown as { commonServerOptions?: { settings?: Record<string, unknown> } };
-  const common = internals.commonServerOptions;
-  if (common === undefined || typeof common !== 'object') return;
-  common.settings = { ...common.settings, initialWindowSize: flowControlWindowBytes };
 }
 
 function checkPeers(peers: ReadonlyMap<NodeId, string>): ReadonlyMap<NodeId, string> {

@@ -2,9 +2,11 @@
 // The forwarding channel is replaced by a recorder here; the real path (kill -9 of the
 // leader under load) is covered by the black-box failover tests in test/.
 
+import http2 from 'node:http2';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Code } from '@ledgermq/protocol';
+import { v2ReceiveWindowBytes } from '../constants.ts';
 import { ForwardFailedError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
 import type { CallContext } from './call-context.ts';
@@ -70,5 +72,22 @@ describe('V2Server forwarding when the leader dies', () => {
     const res = (await server.dispatch('SendMessage', { messages: [] }, ctx)) as { status: { message: string } };
     expect(calls).toEqual(['L:1']);
     expect(res.status.message).toBe('served by L:1');
+  });
+});
+
+describe('V2Server endpoint', () => {
+  it('grants clients a wide receive window: a batched SendMessage does not wait for window updates', async () => {
+    const server = new V2Server({}, () => {}, { leaderTarget: () => 'self' }, {} as ForwardClient, pino({ level: 'silent' }));
+    const port = await server.listen('127.0.0.1', 0);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      await new Promise<void>((resolve, reject) => session.once('remoteSettings', () => resolve()).once('error', reject));
+      // The PING's answer follows the WINDOW_UPDATE the server queued when the connection opened.
+      await new Promise<void>((resolve, reject) => session.ping((err) => (err ? reject(err) : resolve())));
+      expect([session.remoteSettings.initialWindowSize, session.state.remoteWindowSize]).toEqual([v2ReceiveWindowBytes, v2ReceiveWindowBytes]);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
   });
 });

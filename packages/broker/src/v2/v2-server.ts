@@ -5,7 +5,9 @@
 
 import { Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Code, messagingServiceDefinition, v2Headers, v2ServerChannelOptions, type v2 } from '@ledgermq/protocol';
+import { widenConnectionWindows, widenStreamWindows } from '@ledgermq/transport';
 import type { Logger } from 'pino';
+import { v2ReceiveWindowBytes } from '../constants.ts';
 import { BrokerError, ForwardFailedError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
 import { ackSpec, CallCoalescer } from '../forward/call-coalescer.ts';
@@ -54,11 +56,14 @@ export class V2Server {
 
   async listen(host: string, port: number): Promise<number> {
     const server = new Server(v2ServerChannelOptions);
+    widenStreamWindows(server, v2ReceiveWindowBytes);
     server.addService(rawSendDefinition(), this.implementation());
     this.server = server;
-    return new Promise((resolve, reject) => {
-      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
+    const bound = await new Promise<number>((resolve, reject) => {
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
     });
+    widenConnectionWindows(server, v2ReceiveWindowBytes);
+    return bound;
   }
 
   async close(): Promise<void> {

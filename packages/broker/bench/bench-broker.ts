@@ -210,9 +210,14 @@ async function sendFor(p: Producer, topic: string, body: Buffer, inflight: numbe
   return done / ((performance.now() - t0) / 1000);
 }
 
+/**
+ * Our raw v2 client. Its HTTP/2 receive window is 16 MiB (grpc-js's option), not Node's 64 KiB
+ * per connection: eight receives of 32 messages in flight (336 KB) then arrive without waiting
+ * for this process's window updates (a drain of 60,000: 8.6-9.1k -> 9.8-9.9k msg/s).
+ */
 function rawClient(endpoint: string): grpc.Client & Record<string, (...a: unknown[]) => unknown> {
   const Ctor = messagingServiceClient();
-  return new Ctor(endpoint, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024 }) as never;
+  return new Ctor(endpoint, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 }) as never;
 }
 
 let seq = 0;

@@ -4,8 +4,10 @@
 // event loop has read half and answered with a WINDOW_UPDATE: on a busy machine that round trip,
 // not the link, sets the rate.
 //
-// Memory is not what the window bounds here: grpc-js reads every stream as its bytes arrive, so
-// the window only decides how often the sender waits for the receiver's event loop.
+// The connection's window is also the most a sender can have queued in the socket, and one
+// event-loop turn reads what is queued (libuv reads a ready socket several times over): a window
+// far larger than the sender's need lets a flood of small requests hold the loop for long enough
+// to starve timers (Raft's heartbeats). Size it to the traffic, not to the maximum.
 
 import type { Server } from '@grpc/grpc-js';
 import type { Http2Session } from 'node:http2';

@@ -16,11 +16,10 @@
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient } from '@ledgermq/protocol';
 import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { cpuMs, FailureCounts, openLoop, peakRssMiB, quantiles } from '@ledgermq/raft-node';
+import { BenchUsageError, cpuMs, FailureCounts, openLoop, peakRssMiB, quantiles, runBench, type BenchArgs } from '@ledgermq/raft-node';
 import cliProgress from 'cli-progress';
 import { LocalCluster } from '../src/local/local-cluster.ts';
 
@@ -42,8 +41,8 @@ const stepWeights: Record<StepName, number> = { official: 2, batched: 1, fixed: 
 
 function parseSteps(list: string): Set<StepName> {
   const names = list.split(',').map((x) => x.trim()).filter((x) => x !== '');
-  for (const n of names) if (!(stepNames as readonly string[]).includes(n)) throw new Error(`--steps: unknown step "${n}" (steps: ${stepNames.join(', ')})`);
-  if (names.length === 0) throw new Error(`--steps needs at least one of ${stepNames.join(', ')}`);
+  for (const n of names) if (!(stepNames as readonly string[]).includes(n)) throw new BenchUsageError(`--steps: unknown step "${n}" (steps: ${stepNames.join(', ')})`);
+  if (names.length === 0) throw new BenchUsageError(`--steps needs at least one of ${stepNames.join(', ')}`);
   return new Set(names as StepName[]);
 }
 
@@ -65,14 +64,28 @@ function stopProgress(): void {
   bar = null;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { json: { type: 'string' }, seconds: { type: 'string', default: '5' }, backlog: { type: 'string', default: '200000' }, failovers: { type: 'string', default: '5' }, steps: { type: 'string', default: stepNames.join(',') } } });
-  const seconds = Number(values.seconds);
-  const steps = parseSteps(values.steps!);
-  for (const [name, v] of [['seconds', seconds], ['backlog', Number(values.backlog)], ['failovers', Number(values.failovers)]] as const) {
-    if (!(Number.isInteger(v) && v >= 1)) throw new Error(`--${name} must be a positive integer, got ${String(values[name])}`);
-  }
-  startProgress([...steps].reduce((n, st) => n + stepWeights[st], 0) + (steps.has('failover') ? Number(values.failovers) : 0));
+const command = {
+  name: 'bench',
+  usage: [
+    '  --seconds N     seconds per measured step (5)',
+    '  --backlog N     messages in the receive+ack backlog (200000)',
+    '  --failovers N   kill -9 of the leader, this many times (5)',
+    `  --steps LIST    comma-separated, of ${stepNames.join(', ')} (all)`,
+    '  --json FILE     also write the rows as JSON',
+  ].join('\n'),
+  flags: {
+    seconds: { kind: 'integer', default: 5 },
+    backlog: { kind: 'integer', default: 200_000 },
+    failovers: { kind: 'integer', default: 5 },
+    steps: { kind: 'string', default: stepNames.join(',') },
+    json: { kind: 'string' },
+  },
+} as const;
+
+async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
+  const seconds = values.seconds;
+  const steps = parseSteps(values.steps);
+  startProgress([...steps].reduce((n, st) => n + stepWeights[st], 0) + (steps.has('failover') ? values.failovers : 0));
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ledgermq-bench-broker-'));
   const cluster = await LocalCluster.create({ dataDir: dir, ports: 'auto', segmentBytes: 256 * 1024 * 1024 });
   const rows: Row[] = [];
@@ -158,7 +171,7 @@ async function main(): Promise<void> {
       add('end-to-end latency p50 (send -> receive)', e2e.p50, 'ms', 2);
       add('end-to-end latency p99', e2e.p99, 'ms', 2);
     });
-    const backlog = Number(values.backlog);
+    const backlog = values.backlog;
     if (steps.has('backlog')) await step('receive+ack from a backlog', async () => {
       await fill(endpoints[0]!, 'BacklogTopic', body, backlog);
       add(`receive+ack from a backlog of ${backlog} (official SimpleConsumer: one AckMessage per message)`, await drain(endpoints[1]!, 'BacklogTopic', backlog), 'msg/s');
@@ -167,7 +180,7 @@ async function main(): Promise<void> {
     });
     for (const h of cluster.group(group)) add(`peak RSS ${h.id}`, peakRssMiB(h.process?.pid), 'MiB', 1);
     const gaps: number[] = [];
-    for (let i = 0; i < (steps.has('failover') ? Number(values.failovers) : 0); i++) {
+    for (let i = 0; i < (steps.has('failover') ? values.failovers : 0); i++) {
       progress(`failover ${i + 1}`);
       gaps.push(await failoverGap(cluster, p, body));
     }
@@ -432,11 +445,5 @@ async function failoverGap(cluster: LocalCluster, p: Producer, body: Buffer): Pr
 
 
 
-main().then(
-  // The official client keeps timers after shutdown(): end the process once the table is out.
-  () => process.exit(0),
-  (err: Error) => {
-    process.stderr.write(`bench failed: ${err.stack ?? err.message}\n`);
-    process.exit(1);
-  },
-);
+// runBench ends the process once main resolves: the official client keeps timers after shutdown().
+runBench(command, main);

@@ -17,10 +17,9 @@
 
 import { writeFileSync } from 'node:fs';
 import os from 'node:os';
-import { parseArgs } from 'node:util';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient, messagingServiceDefinition, messagingServiceName, v2PackageDefinition, v2ServerChannelOptions } from '@ledgermq/protocol';
-import { quantiles } from '@ledgermq/raft-node';
+import { quantiles, runBench, type BenchArgs } from '@ledgermq/raft-node';
 import { transportLimits, widenConnectionWindows, widenStreamWindows } from '@ledgermq/transport';
 import { v2ReceiveWindowBytes } from '../src/constants.ts';
 
@@ -48,12 +47,13 @@ const RawClient = grpc.makeGenericClientConstructor(rawService as unknown as grp
 type Untyped = Record<string, (...a: unknown[]) => unknown>;
 const bigMessages = { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 };
 
-/** Binds with the receive windows the broker's servers grant (v2 and peer ports alike). */
-async function bind(server: grpc.Server): Promise<number> {
-  widenStreamWindows(server, v2ReceiveWindowBytes);
-  const port = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  widenConnectionWindows(server, v2ReceiveWindowBytes);
-  return port;
+/** Binds with the receive windows the broker grants: its v2 endpoint's, or (peer) its peer port's. */
+async function bind(server: grpc.Server, port: 'v2' | 'peer' = 'v2'): Promise<number> {
+  const windowBytes = port === 'v2' ? v2ReceiveWindowBytes : transportLimits.flowControlWindowBytes;
+  widenStreamWindows(server, windowBytes);
+  const bound = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  widenConnectionWindows(server, windowBytes);
+  return bound;
 }
 
 /** Runs `op` with `inflight` loops for `seconds`; answers ops per second and CPU ms per op. */
@@ -110,7 +110,7 @@ async function followerStreams(): Promise<{ streams: grpc.ClientDuplexStream<Buf
   const followers = await Promise.all([0, 1].map(async () => {
     const s = new grpc.Server(bigMessages);
     s.addService(rawService as unknown as grpc.ServiceDefinition, { Peer: (call: grpc.ServerDuplexStream<Buffer, Buffer>) => call.on('data', (b: Buffer) => void (bytes += b.length)) } as never);
-    return { server: s, port: await bind(s) };
+    return { server: s, port: await bind(s, 'peer') };
   }));
   const peerOptions = { ...bigMessages, 'grpc-node.flow_control_window': transportLimits.flowControlWindowBytes }; // as the peer links
   const peerClients = followers.map((f) => new RawClient(`127.0.0.1:${f.port}`, grpc.credentials.createInsecure(), peerOptions) as unknown as Untyped);
@@ -257,10 +257,14 @@ function codecRows(): void {
   add('v2 codec per delivered 1 KiB message: client decode (proto-loader)', perMessageUs(() => loaded.responseDeserialize(wire)), 'us');
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { json: { type: 'string' }, seconds: { type: 'string', default: '4' } } });
-  const seconds = Number(values.seconds);
-  if (!(Number.isInteger(seconds) && seconds >= 1)) throw new Error(`--seconds must be a positive integer, got ${values.seconds}`);
+const command = {
+  name: 'bench:floor',
+  usage: ['  --seconds N   seconds per row (4)', '  --json FILE   also write the rows as JSON'].join('\n'),
+  flags: { seconds: { kind: 'integer', default: 4 }, json: { kind: 'string' } },
+} as const;
+
+async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
+  const seconds = values.seconds;
   await unaryRows(seconds);
   await batchedTransportRow(seconds);
   await codecFreeBatchedRow(seconds);
@@ -271,10 +275,6 @@ async function main(): Promise<void> {
   process.stdout.write(`\ngRPC floor on this machine (${os.cpus().length} cores, Node ${process.version}, one process on loopback, ${seconds} s per row)\n`);
   for (const r of rows) process.stdout.write(`${r.name.padEnd(width)}  ${fmt(r).padStart(10)} ${r.unit}\n`);
   if (values.json) writeFileSync(values.json, JSON.stringify({ seconds, rows }, null, 2));
-  process.exit(0);
 }
 
-main().catch((err: unknown) => {
-  process.stderr.write(`bench:floor failed: ${(err as Error).stack ?? String(err)}\n`);
-  process.exit(1);
-});
+runBench(command, main);

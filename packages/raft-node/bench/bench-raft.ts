@@ -7,8 +7,7 @@
 // outstanding proposals into request frames of at most 64.
 
 import { writeFileSync } from 'node:fs';
-import { parseArgs } from 'node:util';
-import { LocalGroup, openLoop, peakRssMiB, type OpenLoopResult } from '../src/index.ts';
+import { LocalGroup, openLoop, peakRssMiB, runBench, type BenchArgs, type OpenLoopResult } from '../src/index.ts';
 import { mkdtempSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -22,9 +21,18 @@ interface Row {
   readonly raw: number | null;
 }
 
-async function main(): Promise<void> {
-  const { values } = parseArgs({ options: { json: { type: 'string' }, seconds: { type: 'string', default: '5' }, failovers: { type: 'string', default: '5' } } });
-  const seconds = Number(values.seconds);
+const command = {
+  name: 'bench:raft',
+  usage: [
+    '  --seconds N     seconds per step (5)',
+    '  --failovers N   kill -9 of the leader, this many times (5)',
+    '  --json FILE     also write the rows as JSON',
+  ].join('\n'),
+  flags: { seconds: { kind: 'integer', default: 5 }, failovers: { kind: 'integer', default: 5 }, json: { kind: 'string' } },
+} as const;
+
+async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
+  const seconds = values.seconds;
   const dir = mkdtempSync(path.join(os.tmpdir(), 'ledgermq-bench-'));
   const group = await LocalGroup.create({ dataDir: dir, ports: 'auto', segmentBytes: 256 * 1024 * 1024 });
   const rows: Row[] = [];
@@ -56,7 +64,7 @@ async function main(): Promise<void> {
     for (const h of group.nodes) add(`peak RSS ${h.id}`, peakRssMiB(h.process?.pid), 'MiB', 1);
 
     const failovers: number[] = [];
-    for (let i = 0; i < Number(values.failovers); i++) failovers.push(await failover(group));
+    for (let i = 0; i < values.failovers; i++) failovers.push(await failover(group));
     failovers.sort((a, b) => a - b);
     add('failover (kill -9 leader -> next commit), median', failovers[Math.floor(failovers.length / 2)] ?? null, 'ms');
     rows.push({ name: 'failover, all runs (ms)', value: failovers.map((f) => f.toFixed(0)).join(', '), raw: null });
@@ -134,7 +142,4 @@ async function fsyncCounts(group: LocalGroup): Promise<Map<string, number>> {
 }
 
 
-main().catch((err: Error) => {
-  process.stderr.write(`bench:raft failed: ${err.stack ?? err.message}\n`);
-  process.exit(1);
-});
+runBench(command, main);

@@ -28,33 +28,42 @@ import path from 'node:path';
 import { Ledger, RealFileSystem } from '@ledgermq/ledger';
 import { type Entry, EntryType } from '@ledgermq/raft';
 import { CommandKind, emptyProperties, encodeCommand, encodeMessageBatch, StoreStateMachine, topicConfig } from '@ledgermq/store';
+import { BenchUsageError, runBench, type BenchArgs } from '@ledgermq/raft-node';
 import { benchRecoveryProcess, liveMessagesDefault } from './bench-recovery-process.ts';
 
 interface Args { messages: number; batch: number; runs: number; json: string | null; queues: number; unflushed: number; recoveryProcess: boolean; keep: boolean; live: number }
 
-function parseArgs(argv: string[]): Args {
-  const recoveryProcess = argv.includes('--recovery-process');
-  const a: Args = { messages: 1_000_000, batch: recoveryProcess ? 16 : 1, runs: 3, json: null, queues: 8, unflushed: 200_000, recoveryProcess, keep: argv.includes('--keep'), live: liveMessagesDefault };
-  for (let i = 0; i < argv.length; i++) {
-    const k = argv[i];
-    const v = argv[i + 1];
-    if (k === '--recovery-process' || k === '--keep') continue;
-    if (k === '--messages') a.messages = Number(v);
-    else if (k === '--batch') a.batch = Number(v);
-    else if (k === '--runs') a.runs = Number(v);
-    else if (k === '--queues') a.queues = Number(v);
-    else if (k === '--unflushed') a.unflushed = Number(v);
-    else if (k === '--live') a.live = Number(v);
-    else if (k === '--json') a.json = v ?? null;
-    else continue;
-    i++;
-  }
-  for (const [name, n] of [['messages', a.messages], ['batch', a.batch], ['runs', a.runs], ['queues', a.queues]] as const) {
-    if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive integer`);
-  }
-  if (a.batch > 1024) throw new Error('--batch is at most 1024 messages per entry');
-  if (!a.recoveryProcess && !(a.unflushed >= 0 && a.unflushed < a.messages)) throw new Error('--unflushed must be in [0, messages)');
-  if (!(Number.isInteger(a.live) && a.live >= 0)) throw new Error('--live must be a non-negative integer');
+const command = {
+  name: 'bench:store',
+  usage: [
+    '  --messages N          messages written and applied (1000000)',
+    '  --batch M             messages per log entry, at most 1024 (1; 16 with --recovery-process)',
+    '  --queues Q            ConsumeQueues of the topic (8)',
+    '  --runs R              runs; best and spread are reported (3)',
+    '  --unflushed U         messages past the last checkpoint at the simulated kill (200000)',
+    '  --json FILE           also write the result as JSON',
+    '  --recovery-process    kill -9 of real node processes instead (see the header of bench-store.ts)',
+    `  --live L              with --recovery-process: messages proposed to the running group (${liveMessagesDefault})`,
+    '  --keep                with --recovery-process: keep the data directory',
+  ].join('\n'),
+  flags: {
+    messages: { kind: 'integer', default: 1_000_000 },
+    batch: { kind: 'integer' },
+    queues: { kind: 'integer', default: 8 },
+    runs: { kind: 'integer', default: 3 },
+    unflushed: { kind: 'integer', default: 200_000, min: 0 },
+    json: { kind: 'string' },
+    'recovery-process': { kind: 'boolean' },
+    live: { kind: 'integer', default: liveMessagesDefault, min: 0 },
+    keep: { kind: 'boolean' },
+  },
+} as const;
+
+function argsOf(v: BenchArgs<typeof command.flags>): Args {
+  const recoveryProcess = v['recovery-process'];
+  const a: Args = { messages: v.messages, batch: v.batch ?? (recoveryProcess ? 16 : 1), runs: v.runs, json: v.json ?? null, queues: v.queues, unflushed: v.unflushed, recoveryProcess, keep: v.keep, live: v.live };
+  if (a.batch > 1024) throw new BenchUsageError('--batch is at most 1024 messages per entry');
+  if (!a.recoveryProcess && a.unflushed >= a.messages) throw new BenchUsageError('--unflushed must be below --messages');
   return a;
 }
 
@@ -264,8 +273,8 @@ function stat(runs: RunResult[], f: (x: RunResult) => number, best: 'max' | 'min
   return { best: best === 'max' ? hi : lo, spread: hi - lo };
 }
 
-async function main(): Promise<void> {
-  const a = parseArgs(process.argv.slice(2));
+async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
+  const a = argsOf(values);
   if (a.recoveryProcess) return benchRecoveryProcess(a);
   const root = mkdtempSync(path.join(tmpdir(), 'ledgermq-bench-store-'));
   try {
@@ -323,4 +332,4 @@ async function main(): Promise<void> {
   }
 }
 
-await main();
+runBench(command, main);

@@ -21,7 +21,6 @@ import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient, messagingServiceDefinition, messagingServiceName, v2PackageDefinition, v2ServerChannelOptions } from '@ledgermq/protocol';
 import { quantiles, runBench, type BenchArgs } from '@ledgermq/raft-node';
 import { transportLimits, widenConnectionWindows, widenStreamWindows } from '@ledgermq/transport';
-import { v2ReceiveWindowBytes } from '../src/constants.ts';
 
 interface Row {
   readonly name: string;
@@ -47,12 +46,11 @@ const RawClient = grpc.makeGenericClientConstructor(rawService as unknown as grp
 type Untyped = Record<string, (...a: unknown[]) => unknown>;
 const bigMessages = { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 };
 
-/** Binds with the receive windows the broker grants: its v2 endpoint's, or (peer) its peer port's. */
+/** Binds with the receive windows the broker grants: Node's defaults on its v2 endpoint, 16 MiB on its peer port. */
 async function bind(server: grpc.Server, port: 'v2' | 'peer' = 'v2'): Promise<number> {
-  const windowBytes = port === 'v2' ? v2ReceiveWindowBytes : transportLimits.flowControlWindowBytes;
-  widenStreamWindows(server, windowBytes);
+  if (port === 'peer') widenStreamWindows(server, transportLimits.flowControlWindowBytes);
   const bound = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
-  widenConnectionWindows(server, windowBytes);
+  if (port === 'peer') widenConnectionWindows(server, transportLimits.flowControlWindowBytes);
   return bound;
 }
 

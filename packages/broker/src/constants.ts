@@ -15,15 +15,6 @@ export const routeLeaderEntriesDefault = 4;
 export const messageBodyBytesMax = 4 * 1024 * 1024;
 /** The gRPC server accepts a 4 MiB body plus its envelope (properties, headers). */
 export const grpcMessageBytesMax = messageBodyBytesMax + 1024 * 1024;
-/**
- * HTTP/2 receive window of the v2 endpoint, per stream and per connection (Node's default is
- * 64 KiB): close to four 64-message batched requests (67 KB each) travel without a window update.
- * It is also the most a client has queued in this node's socket, which is what one event-loop
- * turn may have to read: with 16 MiB, a raw client offering 5,000 single-message sends a second
- * flooded the leader's event loop for long enough that the followers elected another leader.
- * With 256 KiB the same load lost nothing and leadership stayed (scratch runs, 2 cores).
- */
-export const v2ReceiveWindowBytes = 256 * 1024;
 /** Messages in one SendMessage request. */
 export const sendBatchMessagesMax = 1_024;
 

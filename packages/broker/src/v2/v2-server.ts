@@ -5,9 +5,7 @@
 
 import { Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Code, messagingServiceDefinition, v2Headers, v2ServerChannelOptions, type v2 } from '@ledgermq/protocol';
-import { widenConnectionWindows, widenStreamWindows } from '@ledgermq/transport';
 import type { Logger } from 'pino';
-import { v2ReceiveWindowBytes } from '../constants.ts';
 import { BrokerError, ForwardFailedError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
 import { ackSpec, CallCoalescer } from '../forward/call-coalescer.ts';
@@ -54,16 +52,21 @@ export class V2Server {
     private readonly credentials: readonly Credentials[] = [],
   ) {}
 
+  /**
+   * Clients keep Node's HTTP/2 receive windows here (64 KiB per connection), unlike the peer
+   * port (transport's receive-window.ts). A connection's window is the most its client can have
+   * queued in this node's socket, and one event-loop turn reads what is queued: with 256 KiB per
+   * connection, four raw clients offering 5,000 single-message sends a second held the leader's
+   * loop long enough for the followers to elect another leader, which with 64 KiB they did not.
+   * A wider window made batched sends about 10 % faster; not worth a leader that overload unseats.
+   */
   async listen(host: string, port: number): Promise<number> {
     const server = new Server(v2ServerChannelOptions);
-    widenStreamWindows(server, v2ReceiveWindowBytes);
     server.addService(rawSendDefinition(), this.implementation());
     this.server = server;
-    const bound = await new Promise<number>((resolve, reject) => {
-      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, p) => (err ? reject(err) : resolve(p)));
+    return new Promise((resolve, reject) => {
+      server.bindAsync(`${host}:${port}`, ServerCredentials.createInsecure(), (err, bound) => (err ? reject(err) : resolve(bound)));
     });
-    widenConnectionWindows(server, v2ReceiveWindowBytes);
-    return bound;
   }
 
   async close(): Promise<void> {

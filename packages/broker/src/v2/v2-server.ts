@@ -53,12 +53,13 @@ export class V2Server {
   ) {}
 
   /**
-   * Clients keep Node's HTTP/2 receive windows here (64 KiB per connection), unlike the peer
-   * port (transport's receive-window.ts). A connection's window is the most its client can have
-   * queued in this node's socket, and one event-loop turn reads what is queued: with 256 KiB per
-   * connection, four raw clients offering 5,000 single-message sends a second held the leader's
-   * loop long enough for the followers to elect another leader, which with 64 KiB they did not.
-   * A wider window made batched sends about 10 % faster; not worth a leader that overload unseats.
+   * Clients keep Node's HTTP/2 receive windows here, 64 KiB per stream and per connection (the
+   * peer port widens its streams only: transport's receive-window.ts). A connection's window is
+   * the most its client can have queued in this node's socket, and one event-loop turn reads
+   * what is queued: with 256 KiB per connection, four raw clients offering 5,000 single-message
+   * sends a second held the leader's loop long enough for the followers to elect another
+   * leader, which with 64 KiB they did not.
+   * A wider window made batched sends 10-25 % faster; not worth a leader that overload unseats.
    */
   async listen(host: string, port: number): Promise<number> {
     const server = new Server(v2ServerChannelOptions);

@@ -59,15 +59,12 @@ describe('deterministic simulation', () => {
     const aimed = Object.keys(profiles).filter((name) => name !== 'normal');
     expect(aimed.length).toBeGreaterThanOrEqual(5);
     const failures: SimReport[] = [];
-    let done = 0;
     for (const profile of aimed) {
       for (let seed = 1; seed <= seedsPerProfile; seed++) {
         const r = runSimulation({ seed, nodes: 3, profile });
-        done++;
         if (!r.ok) failures.push(r);
       }
     }
-    expect(done).toBe(aimed.length * seedsPerProfile);
     expect(failures.map(failureLine)).toEqual([]);
   }, seedsTimeoutMs);
 

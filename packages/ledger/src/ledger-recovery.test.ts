@@ -102,7 +102,7 @@ describe('crash recovery', () => {
           }
         }
       }),
-      // 500 runs (about 1.5 s per variant here): at 150 the truncation bug of 4421698 went
+      // 500 runs (about 1.1-1.3 s per variant here): at 150 the truncation bug of 4421698 went
       // unfound, at 3,000 it was found; each CI run draws a new seed, so coverage adds up.
       { numRuns: Number(process.env.LEDGER_PROPERTY_RUNS ?? 500) },
     );

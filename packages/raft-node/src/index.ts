@@ -11,5 +11,5 @@ export * as nodeConstants from './constants.ts';
 export { LocalGroup, freePorts, delay, type LocalGroupOptions, type NodeHandle } from './local-group.ts';
 export { cpuMs, peakRssMiB } from './process-stats.ts';
 export { initialVotersOf } from './peer-book.ts';
-export { BenchUsageError, parseBenchArgs, runBench, usageText, type BenchArgs, type BenchCommand, type BenchFlag } from './bench-cli.ts';
+export { BenchUsageError, runBench, type BenchArgs } from './bench-cli.ts';
 export { FailureCounts, failureCause, openLoop, quantiles, type FailureSummary, type OpenLoopResult } from './open-loop.ts';

@@ -10,7 +10,8 @@
 // the broker answers when the client is cheap). The raw client talks to the leader (as a client
 // that follows routes mostly does), so its rows leave out the follower's forward;
 // end-to-end latency (send -> receive); receive+ack throughput from a backlog; failover send
-// gap (kill -9 leader -> next acknowledged send) over several runs; peak RSS per node (before the
+// gap (kill -9 leader -> next acknowledged send) over several runs; a flood (5,000 single-message
+// sends a second over 16 connections to the leader: does it stay leader?); peak RSS per node (before the
 // fixed-rate steps, whose 5,000/s overload sets the overall peak, and overall).
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
@@ -34,10 +35,10 @@ interface Row {
 }
 
 /** The steps `--steps` may name (default: all, in this order). */
-const stepNames = ['official', 'batched', 'fixed', 'e2e', 'backlog', 'failover'] as const;
+const stepNames = ['official', 'batched', 'fixed', 'flood', 'e2e', 'backlog', 'failover'] as const;
 type StepName = (typeof stepNames)[number];
 /** Progress-bar steps each one counts (failover: one per run, added at start). */
-const stepWeights: Record<StepName, number> = { official: 2, batched: 1, fixed: 4, e2e: 1, backlog: 1, failover: 0 };
+const stepWeights: Record<StepName, number> = { official: 2, batched: 1, fixed: 4, flood: 1, e2e: 1, backlog: 1, failover: 0 };
 
 function parseSteps(list: string): Set<StepName> {
   const names = list.split(',').map((x) => x.trim()).filter((x) => x !== '');
@@ -166,6 +167,17 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
         rows.push({ name: `${name}: FAILED`, value: (err as Error).message.split('\n')[0]!.slice(0, 120), raw: null });
       }
     };
+    if (steps.has('flood')) await step(`flood over ${floodConnections} connections`, async () => {
+      const before = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
+      const r = await flood(await leaderEndpoint(cluster), body, seconds);
+      const after = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
+      const label = `${floodRate}/s over ${floodConnections} connections`;
+      add(`acknowledged per second, flood of ${label}`, r.succeededPerS, 'msg/s');
+      add(`ack latency p99, flood of ${label} (queued in the clients)`, r.p99, 'ms');
+      rows.push({ name: `  sends that failed in the flood`, raw: r.failures.total, value: String(r.failures) });
+      const kept = after.id === before.id && after.term === before.term;
+      rows.push({ name: '  elections during the flood', raw: after.term - before.term, value: kept ? `none (${before.id} stayed leader, term ${before.term})` : `${after.term - before.term} (${before.id}@${before.term} -> ${after.id}@${after.term})` });
+    });
     if (steps.has('e2e')) await step('end-to-end latency', async () => {
       const e2e = await endToEnd(p, endpoints[1]!, body);
       add('end-to-end latency p50 (send -> receive)', e2e.p50, 'ms', 2);
@@ -228,9 +240,25 @@ async function sendFor(p: Producer, topic: string, body: Buffer, inflight: numbe
  * per connection: eight receives of 32 messages in flight (336 KB) then arrive without waiting
  * for this process's window updates (a drain of 60,000: 8.6-9.1k -> 9.8-9.9k msg/s).
  */
-function rawClient(endpoint: string): grpc.Client & Record<string, (...a: unknown[]) => unknown> {
+function rawClient(endpoint: string, ownConnection = false): grpc.Client & Record<string, (...a: unknown[]) => unknown> {
   const Ctor = messagingServiceClient();
-  return new Ctor(endpoint, grpc.credentials.createInsecure(), { 'grpc.max_send_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 }) as never;
+  const options = { 'grpc.max_send_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 };
+  // grpc-js shares one connection among clients of the same target unless told otherwise.
+  return new Ctor(endpoint, grpc.credentials.createInsecure(), ownConnection ? { ...options, 'grpc.use_local_subchannel_pool': 1 } : options) as never;
+}
+
+const floodRate = 5_000;
+const floodConnections = 16;
+
+/** Single-message sends at floodRate, open loop, spread over floodConnections connections of their own. */
+async function flood(endpoint: string, body: Buffer, seconds: number): Promise<Awaited<ReturnType<typeof openLoop>>> {
+  const clients = Array.from({ length: floodConnections }, () => rawClient(endpoint, true));
+  let next = 0;
+  try {
+    return await openLoop(() => rawSendOne(clients[next++ % clients.length]!, rawMessages('FloodTopic', body, 1)[0]), floodRate, seconds);
+  } finally {
+    for (const c of clients) c.close();
+  }
 }
 
 let seq = 0;

@@ -17,6 +17,14 @@ export const messageBodyBytesMax = 4 * 1024 * 1024;
 export const grpcMessageBytesMax = messageBodyBytesMax + 1024 * 1024;
 /** Messages in one SendMessage request. */
 export const sendBatchMessagesMax = 1_024;
+/**
+ * Calls one client connection may have open at once on the v2 endpoint (HTTP/2's
+ * SETTINGS_MAX_CONCURRENT_STREAMS); a client queues the rest itself. The common server default
+ * (nginx 128, Go 250). It bounds what a flood of connections can pile onto the leader's loop
+ * (see V2Server.listen) yet leaves room for a consumer's long polls, one per queue it reads,
+ * which hold a stream for up to their polling time.
+ */
+export const v2StreamsPerConnectionMax = 128;
 
 export const transactionTimeoutMsDefault = 6_000;
 export const transactionCheckIntervalMsDefault = 6_000;

@@ -16,7 +16,7 @@ import type { PeerStats } from './peer-link.ts';
 import { raftPeerService, serverChannelOptions } from './peer-proto.ts';
 import type { Ack, Frame } from './peer-proto.ts';
 import { parseAddress } from './peers.ts';
-import { widenStreamWindows } from './receive-window.ts';
+import { widenConnectionWindows, widenStreamWindows } from './receive-window.ts';
 
 export interface GrpcTransportOptions {
   readonly selfId: NodeId;
@@ -86,6 +86,9 @@ export class GrpcTransport {
     this.server = server;
     this.boundPort = await new Promise<number>((resolve, reject) => {
       server.bindAsync(address, ServerCredentials.createInsecure(), (err, port) => (err ? reject(err) : resolve(port)));
+    }).then((port) => {
+      widenConnectionWindows(server, flowControlWindowBytes);
+      return port;
     }).catch((err: unknown) => {
       server.forceShutdown();
       this.server = null;

@@ -1,8 +1,9 @@
 // The receive windows a grpc-js server grants, as a plain HTTP/2 client sees them.
 
 import { Server, ServerCredentials } from '@grpc/grpc-js';
+import type http2 from 'node:http2';
 import { afterEach, describe, expect, it } from 'vitest';
-import { widenStreamWindows } from './receive-window.ts';
+import { widenConnectionWindows, widenStreamWindows } from './receive-window.ts';
 import { connectAndRead } from './receive-window.test-util.ts';
 
 const nodeDefaultWindowBytes = 65_535;
@@ -33,15 +34,32 @@ describe("a grpc-js server's receive windows", () => {
     expect(c.granted()).toEqual({ stream: nodeDefaultWindowBytes, connection: nodeDefaultWindowBytes });
   });
 
-  it("are widened per stream; the connection's stays Node's", async () => {
+  it('are widened per stream (settings) and per connection (window update)', async () => {
     const server = new Server();
     widenStreamWindows(server, wideBytes);
-    const c = await client(await bind(server));
-    expect(c.granted()).toEqual({ stream: wideBytes, connection: nodeDefaultWindowBytes });
+    const port = await bind(server);
+    expect(widenConnectionWindows(server, wideBytes)).toBe(1);
+    const c = await client(port);
+    expect(c.granted()).toEqual({ stream: wideBytes, connection: wideBytes });
+  });
+
+  it('widens connections that were open before it was called', async () => {
+    const server = new Server();
+    await client(await bind(server));
+    // The client learns of it with the server's next write, which nothing here waits for: read
+    // the window on the server's side of the connection instead.
+    const internals = server as unknown as { http2Servers: Map<unknown, { sessions: Set<http2.Http2Session> }> };
+    const serverSide = () => [...internals.http2Servers.values()].flatMap((i) => [...i.sessions].map((s) => s.state.localWindowSize));
+    expect(serverSide()).toEqual([nodeDefaultWindowBytes]);
+    widenConnectionWindows(server, wideBytes);
+    expect(serverSide()).toEqual([wideBytes]);
   });
 
   it('refuses a window HTTP/2 does not allow', () => {
-    expect(() => widenStreamWindows(new Server(), 2 ** 31)).toThrow(/stream window/);
-    expect(() => widenStreamWindows(new Server(), 1024)).toThrow(/stream window/);
+    const server = new Server();
+    expect(() => widenStreamWindows(server, 2 ** 31)).toThrow(/stream window/);
+    expect(() => widenStreamWindows(server, 1024)).toThrow(/stream window/);
+    expect(() => widenConnectionWindows(server, 1024)).toThrow(/connection window/);
+    expect(() => widenConnectionWindows(server, 2 ** 31)).toThrow(/connection window/);
   });
 });

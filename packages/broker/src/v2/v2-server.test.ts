@@ -6,6 +6,7 @@ import http2 from 'node:http2';
 import pino from 'pino';
 import { describe, expect, it } from 'vitest';
 import { Code } from '@ledgermq/protocol';
+import { v2StreamsPerConnectionMax } from '../constants.ts';
 import { ForwardFailedError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
 import type { CallContext } from './call-context.ts';
@@ -87,6 +88,52 @@ describe('V2Server endpoint', () => {
       // The PING's answer follows any WINDOW_UPDATE the server queued when the connection opened.
       await new Promise<void>((resolve, reject) => session.ping((err) => (err ? reject(err) : resolve())));
       expect([session.remoteSettings.initialWindowSize, session.state.remoteWindowSize]).toEqual([nodeDefaultWindowBytes, nodeDefaultWindowBytes]);
+    } finally {
+      session.destroy();
+      await server.close();
+    }
+  });
+
+  it('lets a connection open at most v2StreamsPerConnectionMax calls; its client queues the rest, which are served later', async () => {
+    let open = 0;
+    let openMax = 0;
+    let release!: () => void;
+    const released = new Promise<void>((resolve) => (release = resolve));
+    let allOpen!: () => void;
+    const reachedCap = new Promise<void>((resolve) => (allOpen = resolve));
+    const handlers = {
+      SendMessage: async () => {
+        open += 1;
+        openMax = Math.max(openMax, open);
+        if (open === v2StreamsPerConnectionMax) allOpen();
+        await released;
+        open -= 1;
+        return {};
+      },
+    };
+    const server = new V2Server(handlers, () => {}, { leaderTarget: () => 'self' }, {} as ForwardClient, pino({ level: 'silent' }));
+    const port = await server.listen('127.0.0.1', 0);
+    const session = http2.connect(`http://127.0.0.1:${port}`);
+    try {
+      await new Promise<void>((resolve, reject) => session.once('remoteSettings', () => resolve()).once('error', reject));
+      expect(session.remoteSettings.maxConcurrentStreams).toBe(v2StreamsPerConnectionMax);
+      const calls = v2StreamsPerConnectionMax + 8;
+      const statuses = Array.from({ length: calls }, () => {
+        const req = session.request({ ':method': 'POST', ':path': '/apache.rocketmq.v2.MessagingService/SendMessage', 'content-type': 'application/grpc', te: 'trailers' });
+        req.end(Buffer.alloc(5)); // one empty gRPC message: an empty SendMessageRequest
+        req.resume();
+        return new Promise<string | undefined>((resolve, reject) => {
+          req.once('trailers', (t) => resolve(String(t['grpc-status'])));
+          req.once('error', reject);
+        });
+      });
+      await reachedCap;
+      // The PING's answer follows every frame the client sent before it: no further call came.
+      await new Promise<void>((resolve, reject) => session.ping((err) => (err ? reject(err) : resolve())));
+      expect(open).toBe(v2StreamsPerConnectionMax);
+      release();
+      expect(await Promise.all(statuses)).toEqual(Array.from({ length: calls }, () => '0'));
+      expect(openMax).toBe(v2StreamsPerConnectionMax);
     } finally {
       session.destroy();
       await server.close();

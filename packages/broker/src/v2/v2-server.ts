@@ -6,6 +6,7 @@
 import { Server, ServerCredentials, status as grpcStatus, type sendUnaryData, type ServerDuplexStream, type ServerUnaryCall, type ServerWritableStream, type UntypedServiceImplementation } from '@grpc/grpc-js';
 import { Code, messagingServiceDefinition, v2Headers, v2ServerChannelOptions, type v2 } from '@ledgermq/protocol';
 import type { Logger } from 'pino';
+import { v2StreamsPerConnectionMax } from '../constants.ts';
 import { BrokerError, ForwardFailedError, NoLeaderError } from '../errors.ts';
 import type { ForwardClient } from '../forward/forward-client.ts';
 import { ackSpec, CallCoalescer } from '../forward/call-coalescer.ts';
@@ -53,16 +54,19 @@ export class V2Server {
   ) {}
 
   /**
-   * Clients keep Node's HTTP/2 receive windows here, 64 KiB per stream and per connection (the
-   * peer port widens its streams only: transport's receive-window.ts). A connection's window is
-   * the most its client can have queued in this node's socket, and one event-loop turn reads
-   * what is queued: with 256 KiB per connection, four raw clients offering 5,000 single-message
-   * sends a second held the leader's loop long enough for the followers to elect another
-   * leader, which with 64 KiB they did not.
-   * A wider window made batched sends 10-25 % faster; not worth a leader that overload unseats.
+   * Two limits keep a flood of client calls from holding the leader's event loop past its
+   * followers' election timeout (their heartbeats wait for the loop's next turn):
+   * - Node's HTTP/2 receive windows, 64 KiB per stream and per connection (the peer port widens
+   *   both: transport's receive-window.ts). A connection's window is the most its client can
+   *   have queued in this node's socket, and one turn reads what is queued: with 256 KiB per
+   *   connection, four raw clients offering 5,000 single-message sends a second unseated the
+   *   leader, which with 64 KiB they did not. A wider window made batched sends 10-25 % faster.
+   * - At most v2StreamsPerConnectionMax calls open per connection, the rest queued in the
+   *   client. With no limit, sixteen such clients unseated the leader in 5 runs of 11 (its Raft
+   *   tick waited up to 675 ms); with 128, in none of 12 (at most 370 ms).
    */
   async listen(host: string, port: number): Promise<number> {
-    const server = new Server(v2ServerChannelOptions);
+    const server = new Server({ ...v2ServerChannelOptions, 'grpc.max_concurrent_streams': v2StreamsPerConnectionMax });
     server.addService(rawSendDefinition(), this.implementation());
     this.server = server;
     return new Promise((resolve, reject) => {

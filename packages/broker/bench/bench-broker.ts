@@ -169,12 +169,16 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
     };
     if (steps.has('flood')) await step(`flood over ${floodConnections} connections`, async () => {
       const before = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
+      const metricsUrl = `http://${before.node.plan.host}:${before.node.plan.metricsPort}/metrics`;
+      await eventLoopDelayMaxMs(metricsUrl); // a scrape restarts the node's delay histogram
       const r = await flood(await leaderEndpoint(cluster), body, seconds);
+      const delayMaxMs = await eventLoopDelayMaxMs(metricsUrl);
       const after = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
       const label = `${floodRate}/s over ${floodConnections} connections`;
       add(`acknowledged per second, flood of ${label}`, r.succeededPerS, 'msg/s');
       add(`ack latency p99, flood of ${label} (queued in the clients)`, r.p99, 'ms');
       rows.push({ name: `  sends that failed in the flood`, raw: r.failures.total, value: String(r.failures) });
+      add(`  longest event-loop delay of ${before.id} in the flood (followers elect after 500-1,000 ms)`, delayMaxMs, 'ms');
       const kept = after.id === before.id && after.term === before.term;
       rows.push({ name: '  elections during the flood', raw: after.term - before.term, value: kept ? `none (${before.id} stayed leader, term ${before.term})` : `${after.term - before.term} (${before.id}@${before.term} -> ${after.id}@${after.term})` });
     });
@@ -245,6 +249,13 @@ function rawClient(endpoint: string, ownConnection = false): grpc.Client & Recor
   const options = { 'grpc.max_send_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 };
   // grpc-js shares one connection among clients of the same target unless told otherwise.
   return new Ctor(endpoint, grpc.credentials.createInsecure(), ownConnection ? { ...options, 'grpc.use_local_subchannel_pool': 1 } : options) as never;
+}
+
+/** nodejs_eventloop_lag_max_seconds of a node, in ms: the longest delay since its previous scrape. */
+async function eventLoopDelayMaxMs(metricsUrl: string): Promise<number | null> {
+  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
+  const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text);
+  return m === null ? null : Number(m[1]) * 1000;
 }
 
 const floodRate = 5_000;

@@ -20,7 +20,7 @@ import os from 'node:os';
 import * as grpc from '@grpc/grpc-js';
 import { messagingServiceClient, messagingServiceDefinition, messagingServiceName, v2PackageDefinition, v2ServerChannelOptions } from '@ledgermq/protocol';
 import { quantiles, runBench, type BenchArgs } from '@ledgermq/raft-node';
-import { transportLimits, widenStreamWindows } from '@ledgermq/transport';
+import { transportLimits, widenConnectionWindows, widenStreamWindows } from '@ledgermq/transport';
 
 interface Row {
   readonly name: string;
@@ -46,10 +46,13 @@ const RawClient = grpc.makeGenericClientConstructor(rawService as unknown as grp
 type Untyped = Record<string, (...a: unknown[]) => unknown>;
 const bigMessages = { 'grpc.max_receive_message_length': 64 << 20, 'grpc.max_send_message_length': 64 << 20 };
 
-/** Binds with the receive windows the broker grants: Node's defaults on its v2 endpoint, 16 MiB per stream on its peer port. */
-function bind(server: grpc.Server, port: 'v2' | 'peer' = 'v2'): Promise<number> {
-  if (port === 'peer') widenStreamWindows(server, transportLimits.flowControlWindowBytes);
-  return new Promise((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+/** Binds with the receive windows the broker grants: Node's defaults on its v2 endpoint, 16 MiB per stream and per connection on its peer port. */
+async function bind(server: grpc.Server, port: 'v2' | 'peer' = 'v2'): Promise<number> {
+  const wide = transportLimits.flowControlWindowBytes;
+  if (port === 'peer') widenStreamWindows(server, wide);
+  const bound = await new Promise<number>((resolve, reject) => server.bindAsync('127.0.0.1:0', grpc.ServerCredentials.createInsecure(), (e, p) => (e ? reject(e) : resolve(p))));
+  if (port === 'peer') widenConnectionWindows(server, wide);
+  return bound;
 }
 
 /** Runs `op` with `inflight` loops for `seconds`; answers ops per second and CPU ms per op. */

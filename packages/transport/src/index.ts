@@ -3,7 +3,7 @@ export { GrpcTransport } from './grpc-transport.ts';
 export type { GrpcTransportOptions, MessagesHandler } from './grpc-transport.ts';
 export type { PeerStats } from './peer-link.ts';
 export { encodeMessages, decodeMessages, measureMessage } from './codec/index.ts';
-export { widenStreamWindows } from './receive-window.ts';
+export { widenConnectionWindows, widenStreamWindows } from './receive-window.ts';
 export { parsePeers, formatPeers, parseAddress } from './peers.ts';
 export { TransportError, MalformedFrameError, PeersParseError, InvalidMessageError } from './errors.ts';
 export type { TransportLogger } from './logger.ts';

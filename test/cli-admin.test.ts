@@ -87,6 +87,8 @@ describe.skipIf(!existsSync(brokerMainPath))('the ledgermq admin CLI against a r
       expect(texts.some((t) => sample(t, name) > 0), name).toBe(true);
     }
     expect(texts.reduce((s, t) => s + sample(t, 'ledgermq_raft_leader'), 0)).toBe(1);
+    // The leader beacon's thread runs from the bundled node too, and the followers take its beacons.
+    expect(texts.reduce((s, t) => s + sample(t, 'ledgermq_raft_leader_beacons_total', { result: 'accepted' }), 0)).toBeGreaterThan(0);
     for (const t of texts) {
       for (const name of ['ledgermq_raft_term', 'ledgermq_raft_commit_index', 'ledgermq_raft_applied_index', 'ledgermq_raft_elections_total', 'rocketmq_storage_size', 'ledgermq_raft_fsync_latency_seconds_count']) {
         expect(sample(t, name), name).toBeGreaterThan(0);

@@ -31,6 +31,11 @@ export interface NodeConfig {
   readonly tickMs: number;
   readonly electionTicks: number;
   readonly heartbeatTicks: number;
+  /**
+   * `raftLeaderBeacon`: as leader, also tell the followers it is alive from a thread of its own
+   * (leader-beacon/), so a main loop busy for longer than an election timeout is not deposed.
+   */
+  readonly leaderBeacon: boolean;
   /** `verifyCommitLogOnStart`: check every segment's CRCs at start-up, not only the tail. */
   readonly verifyOnStart: boolean;
   /** `diskMaxUsedSpaceRatio` (percent): above it, retention deletes old segments by size too. */
@@ -66,7 +71,7 @@ export class ConfigError extends Error {
 const knownKeys = new Set([
   'brokerClusterName', 'brokerName', 'dLegerGroup', 'dLegerPeers', 'dLegerSelfId', 'storePathRootDir',
   'adminListenPort', 'adminListenHost', 'mappedFileSizeCommitLog', 'fileReservedTime',
-  'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'enableDLegerCommitLog', 'verifyCommitLogOnStart', 'diskMaxUsedSpaceRatio',
+  'raftTickMs', 'raftElectionTicks', 'raftHeartbeatTicks', 'raftLeaderBeacon', 'enableDLegerCommitLog', 'verifyCommitLogOnStart', 'diskMaxUsedSpaceRatio',
   'testPlantedBug', 'testVolatileWrites',
 ]);
 
@@ -148,6 +153,7 @@ export function configFromProperties(props: Map<string, string>, warn: (msg: str
     tickMs: int(props, 'raftTickMs', tickMsDefault, 1),
     electionTicks: int(props, 'raftElectionTicks', electionTicksDefault, 2),
     heartbeatTicks: int(props, 'raftHeartbeatTicks', heartbeatTicksDefault, 1),
+    leaderBeacon: bool(props, 'raftLeaderBeacon', true),
     verifyOnStart: bool(props, 'verifyCommitLogOnStart', true),
     diskMaxUsedSpaceRatioPercent: percent(props, 'diskMaxUsedSpaceRatio', 75),
     plantedBug: plantedBug(props, testMode),
@@ -178,6 +184,7 @@ export function configToProperties(cfg: NodeConfig): string {
     `raftTickMs=${cfg.tickMs}`,
     `raftElectionTicks=${cfg.electionTicks}`,
     `raftHeartbeatTicks=${cfg.heartbeatTicks}`,
+    `raftLeaderBeacon=${cfg.leaderBeacon}`,
     `verifyCommitLogOnStart=${cfg.verifyOnStart}`,
     `diskMaxUsedSpaceRatio=${cfg.diskMaxUsedSpaceRatioPercent}`,
     ...(cfg.plantedBug === null ? [] : [`testPlantedBug=${cfg.plantedBug}`]),

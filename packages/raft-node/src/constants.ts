@@ -5,6 +5,17 @@ export const tickMsDefault = 50;
 export const electionTicksDefault = 10;
 export const heartbeatTicksDefault = 1;
 
+/**
+ * The leader beacon (leader-beacon/): its thread tells each follower "alive in term T" this
+ * often, while the main loop has ticked within beaconStallMaxMs. A loop stalled longer than
+ * that is taken for wedged: the beacons stop and the followers elect another leader after
+ * their election timeout, so a wedged leader costs about 2 s more than a dead one.
+ */
+export const beaconIntervalMs = 100;
+export const beaconStallMaxMs = 2_000;
+/** A beacon not answered within this time is abandoned (one in flight per follower). */
+export const beaconTimeoutMs = 1_000;
+
 /** Proposals waiting for their commit; beyond this the node answers "busy" (retriable). */
 export const pendingProposalsMax = 65_536;
 /** A proposal not committed within this time is answered with an ambiguous-outcome error. */

@@ -23,6 +23,8 @@ export interface LocalGroupOptions {
   readonly tickMs?: number;
   readonly electionTicks?: number;
   readonly retentionMaxAgeMs?: number;
+  /** `raftLeaderBeacon` of every node (default true). */
+  readonly leaderBeacon?: boolean;
   /** Extra node.js flags for every node process (e.g. `--cpu-prof` when profiling). */
   readonly nodeArgs?: readonly string[];
 }
@@ -62,6 +64,7 @@ export class LocalGroup {
         tickMs: opts.tickMs ?? tickMsDefault,
         electionTicks: opts.electionTicks ?? electionTicksDefault,
         heartbeatTicks: heartbeatTicksDefault,
+        leaderBeacon: opts.leaderBeacon ?? true,
         verifyOnStart: true,
         diskMaxUsedSpaceRatioPercent: 75,
         plantedBug: null,

@@ -15,6 +15,9 @@ import type { Logger } from 'pino';
 import { assert } from './assert.ts';
 import type { NodeConfig, PlantedBug } from './config.ts';
 import {
+  beaconIntervalMs,
+  beaconStallMaxMs,
+  beaconTimeoutMs,
   commitHintSaveIntervalMs,
   pendingProposalsMax,
   proposalTimeoutMs,
@@ -22,6 +25,7 @@ import {
   stateCheckpointIntervalMs,
 } from './constants.ts';
 import { NodeStoppedError } from './errors.ts';
+import { LeaderBeacon, type BeaconStats } from './leader-beacon/leader-beacon.ts';
 import { PeerBook } from './peer-book.ts';
 import { ProposalTracker, type Committed } from './proposal-tracker.ts';
 import type { StateMachine } from './state-machine.ts';
@@ -53,6 +57,8 @@ export class RaftNode {
   readonly ledger: Ledger;
   private readonly raft: Raft;
   private readonly transport: GrpcTransport;
+  /** Null when raftLeaderBeacon=false. */
+  private readonly beacon: LeaderBeacon | null;
   private readonly tracker = new ProposalTracker(pendingProposalsMax);
   private readonly peerBook: PeerBook;
   private readonly timers: NodeJS.Timeout[] = [];
@@ -125,6 +131,17 @@ export class RaftNode {
       logger: this.log.child({ component: 'transport' }),
       extraServices: deps.extraServices,
     });
+    this.beacon = cfg.leaderBeacon
+      ? new LeaderBeacon({
+          selfId: cfg.selfId,
+          groupId: cfg.groupId,
+          peers: this.peerBook.others(cfg.selfId),
+          intervalMs: beaconIntervalMs,
+          stallMaxMs: beaconStallMaxMs,
+          timeoutMs: beaconTimeoutMs,
+          logger: this.log.child({ component: 'beacon' }),
+        })
+      : null;
   }
 
   get selfId(): string {
@@ -183,8 +200,12 @@ export class RaftNode {
       }
       this.process();
     });
+    // Always answered (false when beacons are off here): a peer's beacon is not an error.
+    this.transport.onBeacon((from, term) => this.raft.leaderAlive(from, term));
     await this.transport.start();
+    this.beacon?.start();
     this.every(this.cfg.tickMs, () => {
+      this.beacon?.ticked();
       this.raft.tick();
       this.process();
     });
@@ -220,6 +241,7 @@ export class RaftNode {
     if (address !== undefined) {
       this.peerBook.set(cc.node, address);
       this.transport.setPeers(this.peerBook.others(this.cfg.selfId));
+      this.beacon?.setPeers(this.peerBook.others(this.cfg.selfId));
     }
     const { index, term } = this.raft.proposeConfChange(cc);
     this.scheduleProcess();
@@ -238,6 +260,11 @@ export class RaftNode {
     };
   }
 
+  /** What the leader beacon sent (null when raftLeaderBeacon=false). */
+  beaconStats(): BeaconStats | null {
+    return this.beacon?.stats() ?? null;
+  }
+
   /** The state machine's replica digest (flushes it first), or null when it has none. */
   stateDigest(): Promise<Record<string, unknown>> | null {
     return this.sm.digest?.() ?? null;
@@ -252,6 +279,7 @@ export class RaftNode {
     this.stopped = true;
     for (const t of this.timers) clearInterval(t);
     this.tracker.failAll();
+    await this.beacon?.stop();
     await this.transport.stop();
     this.sm.checkpoint();
     await this.sm.close?.();
@@ -456,6 +484,7 @@ export class RaftNode {
       this.log.info({ leader: st.leader, term: st.term, role: st.role, commit: st.commit }, 'leader changed');
     }
     this.leaderSince = { leader: st.leader, term: st.term };
+    this.beacon?.lead(st.leader === this.cfg.selfId ? st.term : null);
     const info = this.leader();
     for (const fn of this.leaderListeners) fn(info);
   }

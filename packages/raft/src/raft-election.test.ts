@@ -136,6 +136,42 @@ describe('elections', () => {
     expect(c.raft('a').status().term).toBeGreaterThan(1);
   });
 
+  it("leader beacon: a follower that hears only its leader's beacons does not campaign; without them it does", () => {
+    const c = new TestCluster(['a', 'b', 'c'], { electionTicks: 10 });
+    c.campaign('a');
+    // The leader's loop is stalled: no Append reaches b, only beacons, one every 5 ticks.
+    for (let i = 1; i <= 100; i++) {
+      c.tick('b');
+      c.drop();
+      if (i % 5 === 0) expect(c.raft('b').leaderAlive('a', 1)).toBe(true);
+    }
+    expect(c.raft('b').status()).toMatchObject({ role: 'follower', leader: 'a', term: 1 });
+    // Beacons stop: b campaigns within its randomized timeout (< 2 * electionTicks).
+    for (let i = 0; i < 20 && c.raft('b').status().role === 'follower'; i++) {
+      c.tick('b');
+      c.drop();
+    }
+    expect(c.raft('b').status().role).toBe('pre-candidate');
+  });
+
+  it('leader beacon: ignored from another node, of another term, and by a node that is not a follower', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    expect(c.raft('b').leaderAlive('c', 1)).toBe(false);
+    expect(c.raft('b').leaderAlive('a', 0)).toBe(false);
+    expect(c.raft('b').leaderAlive('a', 2)).toBe(false);
+    expect(c.raft('a').leaderAlive('a', 1)).toBe(false);
+    // A stale beacon of term 1 cannot hold back b once it campaigns: it stays a pre-candidate's no-op.
+    c.isolate('a');
+    for (let i = 0; i < 25 && c.raft('b').status().role === 'follower'; i++) {
+      c.tick('b');
+      c.drop();
+    }
+    expect(c.raft('b').status().role).toBe('pre-candidate');
+    expect(c.raft('b').leaderAlive('a', 1)).toBe(false);
+    expect(c.raft('b').status().role).toBe('pre-candidate');
+  });
+
   it('check-quorum: a leader that hears from no majority steps down and refuses proposals', () => {
     const c = new TestCluster(['a', 'b', 'c']);
     c.campaign('a');

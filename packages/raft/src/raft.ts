@@ -163,6 +163,19 @@ export class Raft {
     }
   }
 
+  /**
+   * The leader `from` of `term` says it is alive through a side channel (its liveness beacon),
+   * not through an Append: a follower of that leader in that term restarts its election timer.
+   * This only postpones an election; it changes no log, term or vote, so safety never rests on
+   * it. Anything else (another term, another node, a node not following) is ignored: false.
+   */
+  leaderAlive(from: NodeId, term: number): boolean {
+    assert(typeof from === 'string' && Number.isSafeInteger(term) && term >= 0, 'leaderAlive(from, term)');
+    if (this.role !== RaftRole.Follower || term !== this.term || this.leader !== from) return false;
+    this.electionElapsed = 0;
+    return true;
+  }
+
   propose(data: Uint8Array): { index: number; term: number } {
     assert(data instanceof Uint8Array, 'proposal data must be bytes');
     this.checkCanPropose();

@@ -2,19 +2,20 @@
 // one outgoing link (long-lived stream, bounded queue, reconnect loop) per peer.
 
 import { Server, ServerCredentials } from '@grpc/grpc-js';
-import type { ServerDuplexStream, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
+import { status } from '@grpc/grpc-js';
+import type { sendUnaryData, ServerDuplexStream, ServerUnaryCall, ServiceDefinition, UntypedServiceImplementation } from '@grpc/grpc-js';
 import type { Message, NodeId } from '@ledgermq/raft';
 import { assert } from './assert.ts';
 import { measureMessage } from './codec/encode.ts';
 import { flowControlWindowBytes, peerQueueBytesMax } from './constants.ts';
 import { InvalidMessageError } from './errors.ts';
-import { InboundStreams } from './inbound-streams.ts';
+import { checkCaller, InboundStreams } from './inbound-streams.ts';
 import { silentLogger } from './logger.ts';
 import type { TransportLogger } from './logger.ts';
 import { PeerLink } from './peer-link.ts';
 import type { PeerStats } from './peer-link.ts';
 import { raftPeerService, serverChannelOptions } from './peer-proto.ts';
-import type { Ack, Frame } from './peer-proto.ts';
+import type { Ack, BeaconReply, BeaconRequest, Frame } from './peer-proto.ts';
 import { parseAddress } from './peers.ts';
 import { widenConnectionWindows, widenStreamWindows } from './receive-window.ts';
 
@@ -38,6 +39,8 @@ export interface GrpcTransportOptions {
 }
 
 export type MessagesHandler = (msgs: Message[]) => void;
+/** A leader's liveness beacon: returns whether this node took it (it follows `from` in `term`). */
+export type BeaconHandler = (from: NodeId, term: number) => boolean;
 
 type TransportState = 'new' | 'starting' | 'started' | 'stopped';
 
@@ -53,6 +56,7 @@ export class GrpcTransport {
   private server: Server | null = null;
   private boundPort = 0;
   private handler: MessagesHandler | null = null;
+  private beaconHandler: BeaconHandler | null = null;
   private undeliveredBatches = 0;
 
   constructor(private readonly opts: GrpcTransportOptions) {
@@ -80,6 +84,7 @@ export class GrpcTransport {
     widenStreamWindows(server, flowControlWindowBytes);
     server.addService(this.service, {
       Stream: (call: ServerDuplexStream<Frame, Ack>) => this.inbound.handle(call),
+      Beacon: (call: ServerUnaryCall<BeaconRequest, BeaconReply>, done: sendUnaryData<BeaconReply>) => this.beacon(call, done),
     });
     for (const extra of this.opts.extraServices ?? []) server.addService(extra.definition, extra.implementation);
     const address = `${this.opts.listen.host}:${this.opts.listen.port}`;
@@ -113,6 +118,11 @@ export class GrpcTransport {
   /** Receives every batch from every peer, in order per sender. */
   onMessages(handler: MessagesHandler): void {
     this.handler = handler;
+  }
+
+  /** Hears peers' liveness beacons (RaftPeer.Beacon); without a handler they are refused. */
+  onBeacon(handler: BeaconHandler): void {
+    this.beaconHandler = handler;
   }
 
   /**
@@ -184,6 +194,21 @@ export class GrpcTransport {
       this.links.set(id, link);
       link.start();
     }
+  }
+
+  private beacon(call: ServerUnaryCall<BeaconRequest, BeaconReply>, done: sendUnaryData<BeaconReply>): void {
+    const handler = this.beaconHandler;
+    if (this.state !== 'started' || handler === null) return done({ code: status.UNAVAILABLE, details: 'not taking beacons' });
+    const caller = checkCaller(call.metadata, { selfId: this.selfId, groupId: this.groupId });
+    // Debug only: a peer that beacons ten times a second would flood the log, and the same
+    // misaddressing already shows as a refused stream.
+    if (!caller.ok) {
+      this.logger.debug({ from: caller.from, details: caller.details }, 'refused a beacon');
+      return done({ code: caller.code, details: caller.details });
+    }
+    const term = call.request.term ?? 0;
+    if (!Number.isSafeInteger(term) || term < 0) return done({ code: status.INVALID_ARGUMENT, details: `beacon term ${term}` });
+    done(null, { accepted: handler(caller.from, term) });
   }
 
   private deliver(msgs: Message[]): void {

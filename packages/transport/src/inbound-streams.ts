@@ -38,6 +38,26 @@ function checkAddressing(msgs: readonly Message[], from: NodeId, selfId: NodeId)
   }
 }
 
+export type CallerCheck =
+  | { readonly ok: true; readonly from: NodeId }
+  | { readonly ok: false; readonly code: status; readonly details: string; readonly from: string | undefined };
+
+/** Who a peer call says it comes from, if its group and addressee are ours (streams and beacons alike). */
+export function checkCaller(md: Metadata, self: { readonly selfId: NodeId; readonly groupId: string }): CallerCheck {
+  const group = firstString(md, metadataGroup);
+  const from = firstString(md, metadataFrom);
+  const to = firstString(md, metadataTo);
+  if (group !== self.groupId) {
+    const details = `group mismatch: this node serves group "${self.groupId}", caller ${from ?? '?'} sent "${group ?? ''}"`;
+    return { ok: false, code: status.FAILED_PRECONDITION, details, from };
+  }
+  if (from === undefined || from === '') return { ok: false, code: status.INVALID_ARGUMENT, details: `missing ${metadataFrom} metadata`, from };
+  if (to !== self.selfId) {
+    return { ok: false, code: status.FAILED_PRECONDITION, details: `call addressed to node "${to ?? ''}" reached node "${self.selfId}"`, from };
+  }
+  return { ok: true, from };
+}
+
 export class InboundStreams {
   /** The live stream of each sender; a newer stream from the same sender replaces the older. */
   private readonly calls = new Map<NodeId, PeerCall>();
@@ -46,23 +66,11 @@ export class InboundStreams {
   constructor(private readonly deps: InboundDeps) {}
 
   handle(call: PeerCall): void {
-    const group = firstString(call.metadata, metadataGroup);
-    const from = firstString(call.metadata, metadataFrom);
-    const to = firstString(call.metadata, metadataTo);
     const peer = call.getPeer();
     if (this.closed) return this.refuse(call, status.UNAVAILABLE, 'transport is stopping', { peer });
-    if (group !== this.deps.groupId) {
-      const details = `group mismatch: this node serves group "${this.deps.groupId}", caller ${from ?? '?'} sent "${group ?? ''}"`;
-      return this.refuse(call, status.FAILED_PRECONDITION, details, { peer, from });
-    }
-    if (from === undefined || from === '') {
-      return this.refuse(call, status.INVALID_ARGUMENT, `missing ${metadataFrom} metadata`, { peer });
-    }
-    if (to !== this.deps.selfId) {
-      const details = `stream addressed to node "${to ?? ''}" reached node "${this.deps.selfId}"`;
-      return this.refuse(call, status.FAILED_PRECONDITION, details, { peer, from });
-    }
-    this.accept(call, from);
+    const caller = checkCaller(call.metadata, this.deps);
+    if (!caller.ok) return this.refuse(call, caller.code, caller.details, { peer, from: caller.from });
+    this.accept(call, caller.from);
   }
 
   closeAll(): void {

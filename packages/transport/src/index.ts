@@ -1,6 +1,7 @@
 // Public surface of @ledgermq/transport.
 export { GrpcTransport } from './grpc-transport.ts';
-export type { GrpcTransportOptions, MessagesHandler } from './grpc-transport.ts';
+export type { BeaconHandler, GrpcTransportOptions, MessagesHandler } from './grpc-transport.ts';
+export { beaconPath, metadataFrom, metadataGroup, metadataTo } from './peer-proto.ts';
 export type { PeerStats } from './peer-link.ts';
 export { encodeMessages, decodeMessages, measureMessage } from './codec/index.ts';
 export { widenConnectionWindows, widenStreamWindows } from './receive-window.ts';

@@ -24,6 +24,17 @@ export interface Ack {
   frames?: number;
 }
 
+export interface BeaconRequest {
+  term?: number;
+}
+
+export interface BeaconReply {
+  accepted?: boolean;
+}
+
+/** RaftPeer.Beacon's path, for a client that speaks HTTP/2 without grpc-js (the beacon thread). */
+export const beaconPath = '/ledgermq.peer.RaftPeer/Beacon';
+
 export const metadataGroup = 'x-ledgermq-group';
 export const metadataFrom = 'x-ledgermq-from';
 export const metadataTo = 'x-ledgermq-to';
@@ -39,7 +50,8 @@ export function raftPeerService(): ServiceDefinition {
   if (cached !== null) return cached;
   const pkg = loadSync(protoPath, { keepCase: true, longs: Number, defaults: false, oneofs: false });
   const service = pkg['ledgermq.peer.RaftPeer'] as ServiceDefinition | undefined;
-  assert(service !== undefined && 'Stream' in service, `RaftPeer service missing in ${protoPath}`);
+  assert(service !== undefined && 'Stream' in service && 'Beacon' in service, `RaftPeer service missing in ${protoPath}`);
+  assert(service.Beacon!.path === beaconPath, `RaftPeer.Beacon is served at ${service.Beacon!.path}`);
   cached = service;
   return service;
 }

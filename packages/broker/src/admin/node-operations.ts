@@ -58,7 +58,7 @@ export function nodeOperations(p: OperationsParts): NodeOperations {
   const selfAdmin = advertisedAdminAddress(cfg);
   raft.onLeaderChange((l) => metrics.setLeader(l?.self === true));
   metrics.setSources({
-    raft: () => raft.status(),
+    raft: () => ({ ...raft.status(), beacons: raft.beaconStats() }),
     consumers: () => consumerGauges(store, p.inflight),
     storageBytes: () => ({ commitlog: p.ledger.status().bytes }),
   });

@@ -19,6 +19,8 @@ export interface RaftView {
   /** Leader only: each follower's match index. */
   readonly progress: Readonly<Record<string, { readonly match: number }>>;
   readonly id: string;
+  /** The leader beacon's counts since start (absent or null when raftLeaderBeacon=false). */
+  readonly beacons?: { readonly sent: number; readonly accepted: number; readonly failed: number } | null;
 }
 
 export interface ConsumerGauge {
@@ -105,6 +107,17 @@ export class BrokerMetrics {
         for (const [peer, p] of Object.entries(s.progress)) {
           if (peer !== s.id) this.set({ peer }, Math.max(0, s.lastIndex - p.match));
         }
+      },
+    });
+    new Counter({
+      name: N.raftLeaderBeacons, help: 'Liveness beacons this node sent as leader, by result: accepted (the follower follows it), ignored (answered, not taken), failed (refused, timed out or unsent)', labelNames: ['result'], registers: r,
+      collect() {
+        const b = self.sources?.raft().beacons;
+        if (b === undefined || b === null) return;
+        this.reset();
+        this.inc({ result: 'accepted' }, b.accepted);
+        this.inc({ result: 'ignored' }, b.sent - b.accepted);
+        this.inc({ result: 'failed' }, b.failed);
       },
     });
     new Gauge({

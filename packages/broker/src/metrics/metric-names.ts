@@ -20,6 +20,7 @@ export const metricNames = {
   raftElections: 'ledgermq_raft_elections_total',
   raftFsyncLatency: 'ledgermq_raft_fsync_latency_seconds',
   raftFollowerLag: 'ledgermq_raft_follower_lag_entries',
+  raftLeaderBeacons: 'ledgermq_raft_leader_beacons_total',
 } as const;
 
 /** Message sizes, bytes (RocketMQ 5's buckets: 1 KiB … 4 MiB). */

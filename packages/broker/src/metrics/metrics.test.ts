@@ -23,7 +23,7 @@ describe('TrafficMeter', () => {
 });
 
 describe('BrokerMetrics', () => {
-  const raft = { id: 'n0', role: 'leader', term: 4, leader: 'n0', commit: 10, applied: 9, lastIndex: 12, elections: 2, progress: { n0: { match: 12 }, n1: { match: 7 } } };
+  const raft = { id: 'n0', role: 'leader', term: 4, leader: 'n0', commit: 10, applied: 9, lastIndex: 12, elections: 2, progress: { n0: { match: 12 }, n1: { match: 7 } }, beacons: { sent: 30, accepted: 28, failed: 3 } };
 
   it('counts stored messages only on the leader and reads gauges at scrape time', async () => {
     const m = new BrokerMetrics(nodeLabels('C', 'broker-a', 'n0'));
@@ -58,5 +58,8 @@ describe('BrokerMetrics', () => {
     expect(text).toContain(`ledgermq_raft_follower_lag_entries{peer="n1",${labels}} 5`);
     expect(text).not.toContain('peer="n0"');
     expect(text).toContain(`ledgermq_raft_fsync_latency_seconds_count{${labels}} 1`);
+    expect(text).toContain(`ledgermq_raft_leader_beacons_total{result="accepted",${labels}} 28`);
+    expect(text).toContain(`ledgermq_raft_leader_beacons_total{result="ignored",${labels}} 2`);
+    expect(text).toContain(`ledgermq_raft_leader_beacons_total{result="failed",${labels}} 3`);
   });
 });

@@ -27,6 +27,13 @@ export const restartDelayMaxMs = 400;
 /** A paused node resumes after a delay in this range. */
 export const pauseMinMs = 20;
 export const pauseMaxMs = 300;
+/**
+ * A stalled leader's beacon thread (raft-node's leader-beacon) sends its term to every peer
+ * this often, while the stall has lasted at most beaconStallMaxMs (in ticks as in raft-node:
+ * 2 and 40 ticks there; 20 here, so stalls of pauseMinMs..pauseMaxMs fall on both sides).
+ */
+export const beaconIntervalMs = 2 * tickMs;
+export const beaconStallMaxMs = 20 * tickMs;
 /** A partition heals after a delay in this range. */
 export const partitionMinMs = 50;
 export const partitionMaxMs = 600;

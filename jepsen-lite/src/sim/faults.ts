@@ -21,6 +21,8 @@ export type FaultEvent =
   /** Power loss on several nodes at once (a rack goes dark): `count` nodes, the leader first. */
   | { readonly atMs: number; readonly kind: 'crash-many'; readonly count: number; readonly downMs: number; readonly tear: boolean }
   | { readonly atMs: number; readonly kind: 'pause'; readonly node: Target; readonly ms: number }
+  /** The node's loop stops as in a pause, but a leader's beacon thread goes on (raft-node's leader-beacon). */
+  | { readonly atMs: number; readonly kind: 'stall'; readonly node: Target; readonly ms: number }
   | { readonly atMs: number; readonly kind: 'isolate'; readonly node: Target; readonly ms: number }
   /** Symmetric split: the first `size` nodes of a rotation starting at `from` against the rest. */
   | { readonly atMs: number; readonly kind: 'split'; readonly from: number; readonly size: number; readonly ms: number }
@@ -46,7 +48,7 @@ export interface FaultMix {
 
 export const defaultMix: FaultMix = {
   meanGapMs: 120,
-  weights: { crash: 3, 'crash-many': 1, pause: 2, isolate: 2, split: 2, 'one-way': 1, lossy: 2, transfer: 1, 'remove-add': 1, compact: 2 },
+  weights: { crash: 3, 'crash-many': 1, pause: 2, stall: 2, isolate: 2, split: 2, 'one-way': 1, lossy: 2, transfer: 1, 'remove-add': 1, compact: 2 },
   tearRate: 0.3,
   downMaxMs: restartDelayMaxMs,
   partitionMaxMs,
@@ -86,6 +88,7 @@ function randomFault(prng: Prng, mix: FaultMix, kind: FaultKind, atMs: number, n
     case 'crash-many':
       return { atMs, kind, count: prng.int(Math.floor(n / 2) + 1, n), downMs: downMs(), tear: prng.chance(mix.tearRate) };
     case 'pause':
+    case 'stall':
       return { atMs, kind, node: target(), ms: prng.int(pauseMinMs, pauseMaxMs) };
     case 'isolate':
       return { atMs, kind, node: target(), ms: partMs() };

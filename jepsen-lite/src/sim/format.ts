@@ -14,7 +14,7 @@ export function formatReport(r: SimReport, opts: { schedule?: boolean } = {}): s
     lines.push(`  replay: ${r.replay}`);
   }
   const s = r.stats;
-  lines.push(`  stats: events=${s.events} leaders=${s.leadersElected} committed=${s.committedMax} acked=${s.acked}/${s.proposals} reads=${s.readsChecked} crashes=${s.crashes} partitions=${s.partitions} dropped=${s.dropped} dup=${s.duplicated}`);
+  lines.push(`  stats: events=${s.events} leaders=${s.leadersElected} committed=${s.committedMax} acked=${s.acked}/${s.proposals} reads=${s.readsChecked} crashes=${s.crashes} stalls=${s.stalls} beacons=${s.beaconsTaken} partitions=${s.partitions} dropped=${s.dropped} dup=${s.duplicated}`);
   if (!r.ok) {
     lines.push('  last events:');
     for (const t of r.trace) lines.push(`    ${t}`);

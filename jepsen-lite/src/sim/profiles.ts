@@ -65,6 +65,21 @@ export const profiles: Readonly<Record<string, SimProfile>> = {
     proposeGapMs: 10,
     readGapMs: 10,
   },
+  /**
+   * Stalled leaders whose beacon thread vouches for them (for up to beaconStallMaxMs), mixed
+   * with cut links and loss: a follower kept loyal by beacons must still elect once they stop,
+   * and a deposed leader's beacons must hold back nobody.
+   */
+  stall: {
+    name: 'stall',
+    mix: { ...defaultMix, meanGapMs: 100, weights: { stall: 4, isolate: 2, 'one-way': 2, lossy: 1, transfer: 1, crash: 1 } },
+    network: { dropRate: 0.02, dupRate: 0.02, delayMinMs: netDelayMinMs, delayMaxMs: netDelayMaxMs },
+    crashAfterVoteRate: 0,
+    newLeaderFaultRate: 0,
+    fsyncLatencyMaxMs,
+    proposeGapMs: 10,
+    readGapMs: 20,
+  },
   /** Leader churn with partial replication: the figure-8 shape. */
   churn: {
     name: 'churn',

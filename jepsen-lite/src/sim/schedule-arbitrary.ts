@@ -17,6 +17,7 @@ export function faultArb(nodeCount: number, durationMs: number): fc.Arbitrary<Fa
     fc.record({ atMs: at, kind: fc.constant('crash' as const), node: target, downMs: ms, tear: fc.boolean() }),
     fc.record({ atMs: at, kind: fc.constant('crash-many' as const), count: fc.integer({ min: 1, max: nodeCount }), downMs: ms, tear: fc.boolean() }),
     fc.record({ atMs: at, kind: fc.constant('pause' as const), node: target, ms }),
+    fc.record({ atMs: at, kind: fc.constant('stall' as const), node: target, ms }),
     fc.record({ atMs: at, kind: fc.constant('isolate' as const), node: target, ms }),
     fc.record({ atMs: at, kind: fc.constant('split' as const), from: node, size: fc.integer({ min: 1, max: Math.floor(nodeCount / 2) }), ms }),
     fc.record({ atMs: at, kind: fc.constant('one-way' as const), from: target, to: node, ms }),

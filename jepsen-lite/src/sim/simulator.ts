@@ -5,6 +5,8 @@
 import { ConfChangeType, RaftRole, type Message, type RaftBugs } from '@ledgermq/raft';
 import { assert } from './assert.ts';
 import {
+  beaconIntervalMs,
+  beaconStallMaxMs,
   convergenceBoundMs,
   electionTicks,
   eventsPerRunMax,
@@ -110,7 +112,7 @@ class Simulation implements NodeHost {
   private proposalSeq = 0;
   private readSeq = 0;
   private removed: string | null = null;
-  private readonly counters: Record<string, number> = { crashes: 0, pauses: 0, partitions: 0, transfers: 0, confChanges: 0, proposeRejected: 0, reads: 0, compactions: 0 };
+  private readonly counters: Record<string, number> = { crashes: 0, pauses: 0, stalls: 0, beaconsTaken: 0, partitions: 0, transfers: 0, confChanges: 0, proposeRejected: 0, reads: 0, compactions: 0 };
 
   constructor(private readonly opts: SimOptions) {
     this.nodeCount = opts.nodes ?? 3;
@@ -365,6 +367,9 @@ class Simulation implements NodeHost {
       case 'pause':
         this.pauseNode(this.resolve(f.node), f.ms);
         return;
+      case 'stall':
+        this.stallNode(this.resolve(f.node), f.ms);
+        return;
       case 'isolate':
         this.blockFor(this.network.isolate(this.resolve(f.node).id), f.ms);
         return;
@@ -443,6 +448,40 @@ class Simulation implements NodeHost {
     this.global(this.nowMs + ms, () => {
       if (node.gen === gen) this.resumeNode(node);
     });
+  }
+
+  /**
+   * A pause of the node's loop only: if it leads, its beacon thread goes on telling each peer
+   * "alive in term T" (through the network's faults) while the stall has lasted at most
+   * beaconStallMaxMs, as raft-node's leader-beacon does.
+   */
+  private stallNode(node: SimNode, ms: number): void {
+    if (node.state !== 'up') return;
+    const st = node.status();
+    this.pauseNode(node, ms);
+    this.counters.stalls!++;
+    if (st.role !== RaftRole.Leader) return;
+    const gen = node.gen;
+    const startMs = this.nowMs;
+    const beat = (): void => {
+      if (node.gen !== gen || node.state !== 'paused' || this.nowMs - startMs > beaconStallMaxMs) return;
+      for (const id of this.ids) if (id !== node.id) this.sendBeacon(node.id, id, st.term);
+      this.global(this.nowMs + beaconIntervalMs, beat);
+    };
+    beat();
+  }
+
+  private sendBeacon(from: string, toId: string, term: number): void {
+    const to = this.byId(toId);
+    for (const at of this.network.send(from, toId, this.nowMs)) {
+      this.queue.push(at, {
+        node: to,
+        gen: null,
+        fn: () => {
+          if (this.network.canDeliver(from, toId) && to.core().leaderAlive(from, term)) this.counters.beaconsTaken!++;
+        },
+      });
+    }
   }
 
   private resumeNode(node: SimNode): void {

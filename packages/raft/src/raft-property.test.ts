@@ -16,7 +16,8 @@ type Op =
   | { k: 'isolate'; n: number }
   | { k: 'heal' }
   | { k: 'round' }
-  | { k: 'tickAll' };
+  | { k: 'tickAll' }
+  | { k: 'beacon'; n: number };
 
 const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 6, arbitrary: fc.record({ k: fc.constant('tick' as const), n: fc.nat(2) }) },
@@ -30,6 +31,7 @@ const opArb: fc.Arbitrary<Op> = fc.oneof(
   { weight: 1, arbitrary: fc.record({ k: fc.constant('heal' as const) }) },
   { weight: 4, arbitrary: fc.record({ k: fc.constant('round' as const) }) },
   { weight: 2, arbitrary: fc.record({ k: fc.constant('tickAll' as const) }) },
+  { weight: 2, arbitrary: fc.record({ k: fc.constant('beacon' as const), n: fc.nat(2) }) },
 );
 
 function apply(c: TestCluster, op: Op, seq: { n: number }): void {
@@ -76,6 +78,10 @@ function apply(c: TestCluster, op: Op, seq: { n: number }): void {
       break;
     case 'tickAll':
       for (const id of ids) c.raft(id).tick();
+      break;
+    case 'beacon':
+      // Every node that believes it leads (a deposed one too) beacons its term to one node.
+      for (const id of c.leaders()) c.raft(ids[op.n]!).leaderAlive(id, c.raft(id).status().term);
       break;
   }
   c.processAll();

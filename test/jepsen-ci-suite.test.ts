@@ -1,5 +1,5 @@
 // The CI suite of jepsen-lite's cluster tier (issue 5 section 5): kill-leader, partition-leader,
-// pause-leader, power-loss and partition-halves, 30 s each, every one on a fresh NameServer +
+// pause-leader, stall-leader, power-loss and partition-halves, 30 s each, every one on a fresh NameServer +
 // three-node group of real processes driven by the official client, through the same code as
 // `npm run jepsen:suite` (runSuite), on the network `auto` picks: every node in a network
 // namespace (faults are nftables drops) where the host allows it. Every checker must pass; the
@@ -18,14 +18,14 @@ import type { FaultName } from '../jepsen-lite/src/cluster/faults.ts';
 import { renderTable, runSuite } from '../jepsen-lite/src/cluster/suite.ts';
 import { detectNetns } from '../jepsen-lite/src/cluster/network/index.ts';
 
-const ciFaults: FaultName[] = ['kill-leader', 'partition-leader', 'pause-leader', 'power-loss', 'partition-halves'];
+const ciFaults: FaultName[] = ['kill-leader', 'partition-leader', 'pause-leader', 'stall-leader', 'power-loss', 'partition-halves'];
 const runSeconds = 30;
 /** Sends per second over all producer lanes: enough history per fault, light on a loaded 2-core box. */
 const rate = 60;
-/** Caps each run's drain (the default is 45 s) so five runs stay within the suite's budget. */
+/** Caps each run's drain (the default is 45 s) so six runs stay within the suite's budget. */
 const drainTimeoutMs = 25_000;
-/** Five runs of ~45-60 s each on an idle machine; generous for a loaded one, still bounded. */
-const suiteTimeoutMs = 540_000;
+/** Six runs of ~40-60 s each on an idle machine; generous for a loaded one, still bounded. */
+const suiteTimeoutMs = 640_000;
 
 const root = mkdtempSync(path.join(os.tmpdir(), 'ledgermq-jepsen-ci-'));
 let keepBundles = false;

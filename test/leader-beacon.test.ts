@@ -6,7 +6,7 @@
 import { existsSync, readFileSync, writeFileSync } from 'node:fs';
 import path from 'node:path';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { LocalGroup } from '@ledgermq/raft-node';
+import { LocalGroup, testStallFile } from '@ledgermq/raft-node';
 import { tmpDir } from './support/tmp-dir.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -25,7 +25,7 @@ async function groupOf(name: string, leaderBeacon: boolean): Promise<{ group: Lo
 /** Stalls `id`'s main thread for `ms` and resolves once it has run again (its log says so). */
 async function stall(group: LocalGroup, id: string, ms: number): Promise<void> {
   const { dataDir } = group.node(id).config;
-  writeFileSync(path.join(dataDir, 'test-stall-ms'), String(ms));
+  writeFileSync(path.join(dataDir, testStallFile), String(ms));
   const logFile = path.join(dataDir, 'node.log');
   const resumesBefore = resumes(logFile);
   group.node(id).process!.kill('SIGUSR2');

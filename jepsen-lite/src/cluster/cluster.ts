@@ -10,6 +10,7 @@ import { existsSync, readdirSync, renameSync, rmSync, writeFileSync } from 'node
 import path from 'node:path';
 import { LocalCluster, renderProperties, type BrokerNodeHandle, type NodeStatus } from '@ledgermq/broker/local';
 import { RealFileSystem, tearLogTail, type TornTail } from '@ledgermq/ledger';
+import { testStallFile } from '@ledgermq/raft-node';
 import { clusterStartTimeoutMs, leaderWaitTimeoutMs, raftElectionTicksDefault, raftTickMsDefault, segmentBytesCluster, topicQueueCount } from './constants.ts';
 import { flipBitsInOldestSegment, type FlippedBits } from './disk-faults.ts';
 import { ClusterStartError, FaultInjectionError } from './errors.ts';
@@ -35,6 +36,8 @@ export interface JepsenClusterOptions {
   readonly volatileWrites?: boolean;
   /** TEST ONLY `testClockOffsetFile` on every node, so setClockOffset() moves its wall clock (clock-jump). */
   readonly clockControl?: boolean;
+  /** TEST ONLY: nodes in test mode, so stallMainThread() works (stall-leader). */
+  readonly stallControl?: boolean;
 }
 
 /** The file each node's wall-clock offset is read from (in its directory). */
@@ -92,7 +95,7 @@ export class JepsenCluster {
           ...(opts.volatileWrites === true ? { testVolatileWrites: 'true' } : {}),
         },
         // The test-only keys are refused by a node unless it runs in test mode.
-        ...(opts.plantedBug || opts.volatileWrites === true || opts.clockControl === true ? { env: { LEDGERMQ_TEST_MODE: '1' } } : {}),
+        ...(opts.plantedBug || opts.volatileWrites === true || opts.clockControl === true || opts.stallControl === true ? { env: { LEDGERMQ_TEST_MODE: '1' } } : {}),
         ...(topology === null
           ? {}
           : {
@@ -201,6 +204,19 @@ export class JepsenCluster {
   /** SIGTERM (a clean stop); resolves once the node has exited. */
   async stop(selfId: string): Promise<void> {
     await this.local.stop(`${brokerName}/${selfId}`);
+  }
+
+  /**
+   * Blocks the node's main thread for `ms` (its test-mode SIGUSR2 hook); its other threads, the
+   * leader beacon's, go on. Needs `stallControl`. Returns at once: the stall ends by itself.
+   */
+  stallMainThread(selfId: string, ms: number): void {
+    if (this.opts.stallControl !== true) throw new FaultInjectionError('stallMainThread needs a cluster created with stallControl');
+    const node = this.node(selfId);
+    writeFileSync(path.join(node.plan.dir, testStallFile), `${Math.round(ms)}\n`);
+    const pid = this.local.pid(`${brokerName}/${selfId}`);
+    if (pid === undefined || !this.isRunning(selfId)) return;
+    process.kill(pid, 'SIGUSR2');
   }
 
   /** Moves the node's wall clock by `offsetMs` (it polls the file); needs `clockControl`. */

@@ -10,6 +10,7 @@ export const implementedFaults = [
   'kill-all',
   'pause',
   'pause-leader',
+  'stall-leader',
   'partition-leader',
   'partition-halves',
   'partition-oneway',

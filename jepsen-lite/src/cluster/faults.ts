@@ -78,6 +78,15 @@ export async function applyFault(c: JepsenCluster, f: PlannedFault): Promise<App
       c.pause(n);
       return { targets: [n], detail: `SIGSTOP ${n}`, heal: async () => c.resume(n) };
     }
+    case 'stall-leader': {
+      // Only the leader's main thread stops (a flood, a long GC), for a seeded 0.5 s up to the
+      // whole fault; its beacon thread goes on. Shorter than the beacon vouches for (2 s), the
+      // leader should stay; longer, it is replaced as if paused. The stall ends by itself.
+      const n = await leaderOrAny();
+      const ms = rnd.int(500, Math.max(500, f.durationMs));
+      c.stallMainThread(n, ms);
+      return { targets: [n], detail: `stall the main thread of ${n} for ${ms} ms (its beacon thread goes on)`, heal: async () => {} };
+    }
     case 'partition-leader': {
       const n = await leaderOrAny();
       const links = await c.net.partition({ kind: 'isolate', node: n });

@@ -86,7 +86,7 @@ export async function runJepsen(o: RunOptions): Promise<RunResult> {
   const schedule = planSchedule({ faults: o.faults, timeMs, seed: o.seed, faultMs: o.faultMs, calmMs: o.calmMs });
   let network: NetworkChoice = await chooseNetwork(o.network ?? 'auto', { faults: o.faults, proxyClients: o.proxyClients === true });
   const createCluster = (net: NetworkChoice) =>
-    JepsenCluster.create({ dataDir, nodes: o.nodes, network: net, random: (() => { const r = new SeededRandom(o.seed ^ 0x5a5a); return () => r.next(); })(), proxyClients: o.proxyClients === true, plantedBug: o.plantedBug ?? null, volatileWrites: o.faults.includes('power-loss'), clockControl: o.faults.includes('clock-jump') });
+    JepsenCluster.create({ dataDir, nodes: o.nodes, network: net, random: (() => { const r = new SeededRandom(o.seed ^ 0x5a5a); return () => r.next(); })(), proxyClients: o.proxyClients === true, plantedBug: o.plantedBug ?? null, volatileWrites: o.faults.includes('power-loss'), clockControl: o.faults.includes('clock-jump'), stallControl: o.faults.includes('stall-leader') });
   let cluster: JepsenCluster;
   try {
     cluster = await createCluster(network);

@@ -5,6 +5,7 @@ import { mkdirSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import pino from 'pino';
 import pretty from 'pino-pretty';
+import { installTestStall } from '@ledgermq/raft-node';
 import { BrokerNode } from './broker-node.ts';
 import { loadBrokerConfig } from './config/broker-config.ts';
 
@@ -29,6 +30,7 @@ async function main(): Promise<void> {
   const log = logger.child({ broker: cfg.brokerName, node: cfg.node.selfId });
   mkdirSync(cfg.node.dataDir, { recursive: true });
   const broker = await BrokerNode.start(cfg, log);
+  installTestStall(cfg.node.dataDir, log);
   let stopping = false;
   const stop = (signal: string) => {
     if (stopping) return;

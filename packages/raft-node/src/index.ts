@@ -10,6 +10,7 @@ export * as nodeConstants from './constants.ts';
 
 export { LocalGroup, freePorts, delay, type LocalGroupOptions, type NodeHandle } from './local-group.ts';
 export { cpuMs, peakRssMiB } from './process-stats.ts';
+export { installTestStall, testStallFile } from './test-stall.ts';
 export { initialVotersOf } from './peer-book.ts';
 export { BenchUsageError, runBench, type BenchArgs } from './bench-cli.ts';
 export { FailureCounts, failureCause, openLoop, quantiles, type FailureSummary, type OpenLoopResult } from './open-loop.ts';

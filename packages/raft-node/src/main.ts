@@ -1,14 +1,14 @@
 // Process entry of one Raft node: `tsx packages/raft-node/src/main.ts -c node.conf`.
 
 import { parseArgs } from 'node:util';
-import { mkdirSync, readFileSync } from 'node:fs';
-import path from 'node:path';
+import { mkdirSync } from 'node:fs';
 import pino from 'pino';
 import pretty from 'pino-pretty';
 import { AdminServer } from './admin/admin-server.ts';
-import { loadConfigFile, testModeEnv } from './config.ts';
+import { loadConfigFile } from './config.ts';
 import { DigestStateMachine } from './digest-state-machine.ts';
 import { RaftNode } from './raft-node.ts';
+import { installTestStall } from './test-stall.ts';
 import { parsePeers } from '@ledgermq/transport';
 
 async function main(): Promise<void> {
@@ -30,7 +30,7 @@ async function main(): Promise<void> {
   const port = await admin.listen(cfg.adminHost, cfg.adminPort);
   log.info({ adminPort: port }, 'admin endpoint listening');
 
-  if (process.env[testModeEnv] === '1') installTestStall(cfg.dataDir, log);
+  installTestStall(cfg.dataDir, log);
 
   let stopping = false;
   const stop = (signal: string) => {
@@ -41,26 +41,6 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => stop('SIGINT'));
   process.on('SIGTERM', () => stop('SIGTERM'));
-}
-
-/**
- * TEST ONLY (LEDGERMQ_TEST_MODE=1): SIGUSR2 blocks the main thread for the milliseconds written
- * in <dataDir>/test-stall-ms (1,500 if absent), as a flood of work would, so tests can show what
- * a stalled loop does to leadership. Never installed outside test mode.
- */
-function installTestStall(dataDir: string, log: pino.Logger): void {
-  const blocker = new Int32Array(new SharedArrayBuffer(4));
-  process.on('SIGUSR2', () => {
-    let ms = 1_500;
-    try {
-      ms = Number(readFileSync(path.join(dataDir, 'test-stall-ms'), 'utf8').trim());
-    } catch {
-      /* the default */
-    }
-    log.warn({ ms }, 'TEST MODE: stalling the main thread (SIGUSR2)');
-    Atomics.wait(blocker, 0, 0, ms);
-    log.warn({ ms }, 'TEST MODE: main thread resumes');
-  });
 }
 
 main().catch((err: Error) => {

@@ -95,7 +95,12 @@ function send(id, peer, t) {
   }
   const body = [];
   let grpcStatus = null;
-  req.setTimeout(timeoutMs, () => req.close(http2.constants.NGHTTP2_CANCEL));
+  // Unanswered in time: the connection may be a half-open one (a partition, a vanished peer),
+  // so the next beat starts a new one rather than queue behind it.
+  req.setTimeout(timeoutMs, () => {
+    req.close(http2.constants.NGHTTP2_CANCEL);
+    if (peer.session !== null) peer.session.destroy();
+  });
   req.on('response', (headers) => {
     if (headers['grpc-status'] !== undefined) grpcStatus = String(headers['grpc-status']);
   });

@@ -1,6 +1,7 @@
 // The beacon thread against real peer transports on loopback: what it sends, to whom, and when
 // it stops (no leadership, or a main thread that stopped ticking).
 
+import net from 'node:net';
 import { afterEach, describe, expect, it } from 'vitest';
 import pino from 'pino';
 import { GrpcTransport } from '@ledgermq/transport';
@@ -15,6 +16,7 @@ interface Peer {
 }
 
 const started: GrpcTransport[] = [];
+const servers: net.Server[] = [];
 const beacons: LeaderBeacon[] = [];
 const timers: NodeJS.Timeout[] = [];
 
@@ -22,6 +24,7 @@ afterEach(async () => {
   for (const t of timers.splice(0)) clearInterval(t);
   await Promise.all(beacons.splice(0).map((b) => b.stop()));
   await Promise.all(started.splice(0).map((t) => t.stop()));
+  for (const srv of servers.splice(0)) srv.close();
 });
 
 async function peer(id: string, groupId: string, accept: boolean): Promise<Peer> {
@@ -117,5 +120,25 @@ describe('LeaderBeacon', () => {
 
     ticking(beacon);
     await until('beacons again once the loop ticks', () => b1.heard.length >= afterStall + 2);
+  });
+
+  it('gives up on a connection that never answers: the beacon fails after its timeout and the next one connects anew', async () => {
+    // Accepts TCP and reads, never speaks HTTP/2: a half-open peer, as a blackhole leaves it.
+    const sockets: net.Socket[] = [];
+    const srv = net.createServer((sock) => {
+      sockets.push(sock);
+      sock.on('data', () => {});
+      sock.on('error', () => {});
+    });
+    servers.push(srv);
+    await new Promise<void>((r) => srv.listen(0, '127.0.0.1', r));
+    const port = (srv.address() as net.AddressInfo).port;
+    const beacon = beaconFor(new Map([['b', `127.0.0.1:${port}`]]));
+    beacon.start();
+    ticking(beacon);
+    beacon.lead(2);
+    await until('three failed beacons on three connections', () => beacon.stats().failed >= 3 && sockets.length >= 3);
+    expect(beacon.stats().sent).toBe(0);
+    for (const sock of sockets) sock.destroy();
   });
 });

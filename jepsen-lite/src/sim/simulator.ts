@@ -145,13 +145,18 @@ class Simulation implements NodeHost {
   }
 
   send(m: Message): void {
-    const to = this.byId(m.to);
-    for (const at of this.network.send(m.from, m.to, this.nowMs)) {
+    this.transmit(m.from, m.to, (to) => to.deliver(m));
+  }
+
+  /** Through the network's faults: `arrive` runs at each copy's arrival if the link still passes. */
+  private transmit(from: string, toId: string, arrive: (to: SimNode) => void): void {
+    const to = this.byId(toId);
+    for (const at of this.network.send(from, toId, this.nowMs)) {
       this.queue.push(at, {
         node: to,
         gen: null,
         fn: () => {
-          if (this.network.canDeliver(m.from, m.to)) to.deliver(m);
+          if (this.network.canDeliver(from, toId)) arrive(to);
         },
       });
     }
@@ -472,16 +477,9 @@ class Simulation implements NodeHost {
   }
 
   private sendBeacon(from: string, toId: string, term: number): void {
-    const to = this.byId(toId);
-    for (const at of this.network.send(from, toId, this.nowMs)) {
-      this.queue.push(at, {
-        node: to,
-        gen: null,
-        fn: () => {
-          if (this.network.canDeliver(from, toId) && to.core().leaderAlive(from, term)) this.counters.beaconsTaken!++;
-        },
-      });
-    }
+    this.transmit(from, toId, (to) => {
+      if (to.core().leaderAlive(from, term)) this.counters.beaconsTaken!++;
+    });
   }
 
   private resumeNode(node: SimNode): void {

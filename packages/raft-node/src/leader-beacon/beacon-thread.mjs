@@ -5,24 +5,20 @@
 //
 // Every intervalMs: if the main thread's tick counter moved within stallMaxMs and the main
 // thread says it leads a term, send that term to each follower; at most one beacon in flight
-// per follower, abandoned after timeoutMs. Counters for the main thread are in `counters`.
+// per follower, abandoned after timeoutMs. Counters for the main thread are in `counters`, at
+// the positions `slots` names. What a request carries (path, metadata) comes with each peer:
+// leader-beacon.ts builds it from the transport's own names, so nothing here repeats them.
 
 import http2 from 'node:http2';
 import { parentPort, workerData } from 'node:worker_threads';
 
-/** Slots of the shared Int32Array (leader-beacon.ts has the same). */
-const slotTicks = 0;
-const slotSent = 1;
-const slotAccepted = 2;
-const slotFailed = 3;
-
-const { selfId, groupId, intervalMs, stallMaxMs, timeoutMs, path, counters } = workerData;
+const { intervalMs, stallMaxMs, timeoutMs, counters, slots } = workerData;
 
 /** The term the main thread leads, or null. */
 let term = null;
-/** id -> { authority, session, inFlight } */
+/** id -> { authority, headers, session, inFlight } */
 const peers = new Map();
-let lastTicks = Atomics.load(counters, slotTicks);
+let lastTicks = Atomics.load(counters, slots.ticks);
 let lastProgressAt = performance.now();
 
 parentPort.on('message', (m) => {
@@ -33,26 +29,29 @@ parentPort.on('message', (m) => {
 setInterval(beat, intervalMs);
 
 function beat() {
-  const ticks = Atomics.load(counters, slotTicks);
+  const ticks = Atomics.load(counters, slots.ticks);
   const now = performance.now();
   if (ticks !== lastTicks) {
     lastTicks = ticks;
     lastProgressAt = now;
   }
   if (term === null || now - lastProgressAt > stallMaxMs) return;
-  for (const [id, peer] of peers) if (!peer.inFlight) send(id, peer, term);
+  for (const peer of peers.values()) if (!peer.inFlight) send(peer, term);
 }
 
-/** `list`: [id, authority] pairs ("http://host:port"). Sessions to removed or moved peers close. */
+/**
+ * `list`: { id, authority ("http://host:port"), headers (of the request to it) }. Sessions to
+ * removed or moved peers close.
+ */
 function setPeers(list) {
-  const next = new Map(list);
+  const next = new Map(list.map((p) => [p.id, p]));
   for (const [id, peer] of peers) {
-    if (next.get(id) !== peer.authority) {
+    if (next.get(id)?.authority !== peer.authority) {
       peer.session?.destroy();
       peers.delete(id);
     }
   }
-  for (const [id, authority] of next) if (!peers.has(id)) peers.set(id, { authority, session: null, inFlight: false });
+  for (const [id, p] of next) if (!peers.has(id)) peers.set(id, { authority: p.authority, headers: p.headers, session: null, inFlight: false });
 }
 
 function session(peer) {
@@ -68,27 +67,19 @@ function session(peer) {
   return s;
 }
 
-function send(id, peer, t) {
+function send(peer, t) {
   peer.inFlight = true;
   let settled = false;
   const settle = (ok, accepted) => {
     if (settled) return;
     settled = true;
     peer.inFlight = false;
-    Atomics.add(counters, ok ? slotSent : slotFailed, 1);
-    if (accepted) Atomics.add(counters, slotAccepted, 1);
+    Atomics.add(counters, ok ? slots.sent : slots.failed, 1);
+    if (accepted) Atomics.add(counters, slots.accepted, 1);
   };
   let req;
   try {
-    req = session(peer).request({
-      ':method': 'POST',
-      ':path': path,
-      'content-type': 'application/grpc',
-      te: 'trailers',
-      'x-ledgermq-group': groupId,
-      'x-ledgermq-from': selfId,
-      'x-ledgermq-to': id,
-    });
+    req = session(peer).request(peer.headers);
   } catch {
     settle(false, false);
     return;

@@ -15,7 +15,7 @@ import { createRequire } from 'node:module';
 import path from 'node:path';
 import { Worker } from 'node:worker_threads';
 import type { NodeId } from '@ledgermq/raft';
-import { beaconPath, parseAddress } from '@ledgermq/transport';
+import { beaconPath, metadataFrom, metadataGroup, metadataTo, parseAddress } from '@ledgermq/transport';
 import type { Logger } from 'pino';
 import { assert } from '../assert.ts';
 
@@ -26,12 +26,8 @@ const threadPath = path.join(
   'src/leader-beacon/beacon-thread.mjs',
 );
 
-/** Slots of the shared counters (beacon-thread.mjs has the same). */
-const slotTicks = 0;
-const slotSent = 1;
-const slotAccepted = 2;
-const slotFailed = 3;
-const slots = 4;
+/** Positions in the shared counters; the thread is told them (workerData.slots). */
+const slots = { ticks: 0, sent: 1, accepted: 2, failed: 3 } as const;
 
 /** The thread's heap: it holds a few sessions and buffers. */
 const threadHeapMb = 32;
@@ -57,7 +53,7 @@ export interface BeaconStats {
 }
 
 export class LeaderBeacon {
-  private readonly counters = new Int32Array(new SharedArrayBuffer(slots * Int32Array.BYTES_PER_ELEMENT));
+  private readonly counters = new Int32Array(new SharedArrayBuffer(Object.keys(slots).length * Int32Array.BYTES_PER_ELEMENT));
   private worker: Worker | null = null;
   private term: number | null = null;
 
@@ -74,13 +70,11 @@ export class LeaderBeacon {
       execArgv: [],
       resourceLimits: { maxOldGenerationSizeMb: threadHeapMb },
       workerData: {
-        selfId: this.opts.selfId,
-        groupId: this.opts.groupId,
         intervalMs: this.opts.intervalMs,
         stallMaxMs: this.opts.stallMaxMs,
         timeoutMs: this.opts.timeoutMs,
-        path: beaconPath,
         counters: this.counters,
+        slots,
       },
     });
     // The beacon helps liveness only: if its thread dies the node goes on without it.
@@ -93,7 +87,7 @@ export class LeaderBeacon {
 
   /** The main loop turned (a Raft tick): the beacon may vouch for it a while longer. */
   ticked(): void {
-    Atomics.add(this.counters, slotTicks, 1);
+    Atomics.add(this.counters, slots.ticks, 1);
   }
 
   /** The term this node now leads, or null when it does not lead. */
@@ -103,15 +97,28 @@ export class LeaderBeacon {
   }
 
   setPeers(peers: ReadonlyMap<NodeId, string>): void {
-    const list = [...peers].map(([id, address]) => [id, authority(address)]);
+    const list = [...peers].map(([id, address]) => ({ id, authority: authority(address), headers: this.requestHeaders(id) }));
     this.worker?.postMessage({ type: 'peers', peers: list });
   }
 
   stats(): BeaconStats {
     return {
-      sent: Atomics.load(this.counters, slotSent),
-      accepted: Atomics.load(this.counters, slotAccepted),
-      failed: Atomics.load(this.counters, slotFailed),
+      sent: Atomics.load(this.counters, slots.sent),
+      accepted: Atomics.load(this.counters, slots.accepted),
+      failed: Atomics.load(this.counters, slots.failed),
+    };
+  }
+
+  /** A gRPC unary call to RaftPeer.Beacon with the peer transport's metadata, addressed to `to`. */
+  private requestHeaders(to: NodeId): Record<string, string> {
+    return {
+      ':method': 'POST',
+      ':path': beaconPath,
+      'content-type': 'application/grpc',
+      te: 'trailers',
+      [metadataGroup]: this.opts.groupId,
+      [metadataFrom]: this.opts.selfId,
+      [metadataTo]: to,
     };
   }
 

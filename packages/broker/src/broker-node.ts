@@ -19,7 +19,8 @@ import { encodeV2Message, forwardServiceImplementation } from './forward/forward
 import { SendService } from './producer/send-service.ts';
 import { StoredIdFilter } from './producer/stored-id-filter.ts';
 import { storedIdGenerationIdsMax, storedIdGenerationsMax } from './constants.ts';
-import { TimerService, timerTickMs } from './producer/timer-service.ts';
+import { timerBusyRoundMs, TimerService } from './producer/timer-service.ts';
+import { WakeTimer } from './producer/wake-timer.ts';
 import { TransactionService, transactionTickMs } from './producer/transaction-service.ts';
 import { dlqTopic, halfGroup, halfTopic, isSystemTopic, originOffsetKey, originQueueKey, originTopicKey, restage, timerGroup, timerTopic, visibleUserProperties } from './system-topics.ts';
 import { acceptedTypes, toV2 } from './v2/message-convert.ts';
@@ -50,6 +51,8 @@ export class BrokerNode {
   private v2Port = 0;
   private adminPort = 0;
   private readonly intervals: NodeJS.Timeout[] = [];
+  /** Runs the timer service's rounds on the leader, when something is due (see wake-timer.ts). */
+  private readonly timerWake = new WakeTimer(() => this.timerRound());
   private stopped = false;
   private lastTerm = -1;
   /** Metrics endpoint and broker admin service (admin/node-operations.ts). */
@@ -215,6 +218,7 @@ export class BrokerNode {
       const abandoned = this.forward.abandonExcept(leader === null || leader.self ? null : leader.peerAddress);
       if (abandoned > 0) this.log.info({ abandoned, leader: leader?.id ?? null }, 'leader changed: forwarded calls to the old leader abandoned and sent again');
       this.registrar?.trigger();
+      if (leader?.self === true) this.timerWake.wake(0);
     });
     this.registrar?.start();
     // A leader re-registers as soon as the set of peers it cannot reach changes, so routes stop
@@ -228,7 +232,10 @@ export class BrokerNode {
       }
     }, livenessCheckIntervalMs));
     this.intervals.push(setInterval(() => void this.commitOffsets(), offsetCommitIntervalMs));
-    this.intervals.push(setInterval(() => this.onLeader(() => this.timers.tick()), timerTickMs));
+    // A new timer message may be due before the round already scheduled.
+    this.store.onApplied((r) => {
+      if (r.type === 'messages' && r.topic === timerTopic && this.raft.leader()?.self === true) this.timerWake.wake(0);
+    });
     this.intervals.push(setInterval(() => this.onLeader(() => this.transactions.tick()), transactionTickMs));
     this.log.info({ v2Port: this.v2Port, adminPort: this.adminPort, broker: this.cfg.brokerName, node: this.cfg.node.selfId }, 'broker node started');
   }
@@ -241,6 +248,14 @@ export class BrokerNode {
     } catch (err) {
       this.log.error({ err }, 'leader task failed');
     }
+  }
+
+  /** One round of the timer service: only on a leader; until it serves, it polls for that. */
+  private timerRound(): number | null {
+    if (this.stopped || this.raft.leader()?.self !== true) return null;
+    if (!this.raft.readyForReads()) return timerBusyRoundMs;
+    this.onLeader(() => this.timers.tick());
+    return this.timers.nextRoundInMs();
   }
 
   /** The leader replicates what consumers acknowledged: a failover then redelivers at most the in-flight window. */
@@ -268,6 +283,7 @@ export class BrokerNode {
     if (this.stopped) return;
     this.stopped = true;
     for (const t of this.intervals) clearInterval(t);
+    this.timerWake.stop();
     this.stopClock?.();
     await this.operations?.close();
     this.telemetry.closeAll();

@@ -2,7 +2,9 @@
 // the not-yet-released ones in a heap by delivery time and, when one is due, stores it in its
 // real topic (an ordinary send: idempotent by message id, so a release repeated after a
 // failover stores nothing twice) and acknowledges it in the timer topic's cursor (a replicated
-// consumer offset). Precision: the tick interval plus one commit.
+// consumer offset). Rounds run when something is due, not on a fixed tick (nextRoundInMs,
+// driven by a WakeTimer on the leader, and at once when a timer message is stored), so a
+// message is released at its delivery time plus one commit.
 
 import type { QueueMessage, StorePort } from '../store-port.ts';
 import { PopQueue } from '../consumer/pop-queue.ts';
@@ -10,7 +12,10 @@ import { MessageType } from '@ledgermq/store';
 import { realTopicKey, restage, timerGroup, timerTopic } from '../system-topics.ts';
 import type { SendService } from './send-service.ts';
 
-export const timerTickMs = 20;
+/** A leader's rounds are at most this far apart, even with nothing due (a safety sweep). */
+export const timerSweepMs = 1_000;
+/** While releases are in flight (a failed one comes back due 100 ms later), rounds poll this often. */
+export const timerBusyRoundMs = 20;
 /** Timer messages held in memory at once; beyond it scanning waits (they stay in the log). */
 export const timerHeapMax = 1_000_000;
 export const timerScanBatch = 1_024;
@@ -62,6 +67,14 @@ export class TimerService {
     while (this.heap.length > 0 && this.heap[0]!.dueMs <= now && this.inflight < timerReleasesInflightMax) {
       this.release(pop(this.heap)!);
     }
+  }
+
+  /** Milliseconds until the next round is needed: the earliest delivery time held, at most a sweep. */
+  nextRoundInMs(): number {
+    if (this.inflight > 0) return timerBusyRoundMs;
+    const top = this.heap[0];
+    if (top === undefined) return timerSweepMs;
+    return Math.min(timerSweepMs, Math.max(0, top.dueMs - this.nowMs()));
   }
 
   /** The cursor's committed offset, when it moved since the last call. */

@@ -9,7 +9,7 @@
 // official client's own CPU per send is what caps it on a small machine; the raw rows show what
 // the broker answers when the client is cheap). The raw client talks to the leader (as a client
 // that follows routes mostly does), so its rows leave out the follower's forward;
-// end-to-end latency (send -> receive); receive+ack throughput from a backlog; failover send
+// end-to-end latency (send -> receive); how late delayed messages arrive; receive+ack throughput from a backlog; failover send
 // gap (kill -9 leader -> next acknowledged send) over several runs; a flood (5,000 single-message
 // sends a second over 16 connections to the leader: does it stay leader?); peak RSS per node (before the
 // fixed-rate steps, whose 5,000/s overload sets the overall peak, and overall).
@@ -35,10 +35,10 @@ interface Row {
 }
 
 /** The steps `--steps` may name (default: all, in this order). */
-const stepNames = ['official', 'batched', 'fixed', 'flood', 'e2e', 'backlog', 'failover'] as const;
+const stepNames = ['official', 'batched', 'fixed', 'flood', 'e2e', 'delay', 'backlog', 'failover'] as const;
 type StepName = (typeof stepNames)[number];
 /** Progress-bar steps each one counts (failover: one per run, added at start). */
-const stepWeights: Record<StepName, number> = { official: 2, batched: 1, fixed: 4, flood: 1, e2e: 1, backlog: 1, failover: 0 };
+const stepWeights: Record<StepName, number> = { official: 2, batched: 1, fixed: 4, flood: 1, e2e: 1, delay: 1, backlog: 1, failover: 0 };
 
 function parseSteps(list: string): Set<StepName> {
   const names = list.split(',').map((x) => x.trim()).filter((x) => x !== '');
@@ -186,6 +186,14 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
       const e2e = await endToEnd(p, endpoints[1]!, body);
       add('end-to-end latency p50 (send -> receive)', e2e.p50, 'ms', 2);
       add('end-to-end latency p99', e2e.p99, 'ms', 2);
+    });
+    if (steps.has('delay')) await step('delayed delivery', async () => {
+      const d = await delayLateness(p, endpoints[1]!);
+      rows.push({ name: 'delayed messages received (due 10 ms apart)', raw: d.received, value: `${d.received} of ${d.count}` });
+      add('  delayed delivery lateness p50 (received - delivery time)', d.p50, 'ms');
+      add('  delayed delivery lateness p99', d.p99, 'ms');
+      add('  delayed delivery lateness max', d.max, 'ms');
+      rows.push({ name: '  delivered before their time', raw: d.early, value: String(d.early) });
     });
     const backlog = values.backlog;
     if (steps.has('backlog')) await step('receive+ack from a backlog', async () => {
@@ -445,38 +453,78 @@ async function rawDrain(cluster: LocalCluster, topic: string, total: number): Pr
   return rate;
 }
 
-async function endToEnd(p: Producer, endpoint: string, body: Buffer): Promise<{ p50: number; p99: number }> {
-  await p.send({ topic: 'E2eTopic', body: Buffer.from('create the topic') });
-  const c = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: `bench-e2e-${Date.now()}`, subscriptions: new Map([['E2eTopic', '*']]), logger: silent, awaitDuration: 5_000 } as never);
+/**
+ * A SimpleConsumer of its own group on `topic` with four long polls at a time, and acks that do
+ * not hold up the next poll (a receiver that acked each message before polling again would
+ * measure its own acks, not the delivery). Records when each body first arrived, by `clock`.
+ */
+async function arrivalLog(endpoint: string, topic: string, clock: () => number) {
+  const c = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: `bench-${topic}-${Date.now()}`, subscriptions: new Map([[topic, '*']]), logger: silent, awaitDuration: 5_000 } as never);
   await c.startup();
-  const sentAt = new Map<string, number>();
-  const lat: number[] = [];
-  const count = 500;
-  let sending = true;
-  // Four long polls at a time, and acks that do not hold up the next poll: a receiver that
-  // acked each message before polling again measured its own acks, not the delivery.
+  const got = new Map<string, number>();
+  let want: readonly string[] | null = null;
   const acks: Promise<unknown>[] = [];
-  const deadline = Date.now() + 60_000;
-  const receiving = Promise.all(Array.from({ length: 4 }, async () => {
-    while ((sending || lat.length < sentAt.size) && Date.now() < deadline) {
+  const deadline = Date.now() + 120_000;
+  const missing = () => want === null || want.some((b) => !got.has(b));
+  const polling = Promise.all(Array.from({ length: 4 }, async () => {
+    while (missing() && Date.now() < deadline) {
       for (const m of await c.receive(32, 30_000)) {
-        const t = sentAt.get(m.body.toString());
-        if (t !== undefined) lat.push(performance.now() - t);
+        const b = m.body.toString();
+        if (!got.has(b)) got.set(b, clock());
         acks.push(c.ack(m).catch(() => {}));
       }
     }
   }));
-  for (let i = 0; i < count; i++) {
+  return {
+    got,
+    /** Waits until every body of `bodies` arrived (or the deadline), then stops the consumer. */
+    async finish(bodies: readonly string[]): Promise<void> {
+      want = bodies;
+      await polling;
+      await Promise.all(acks);
+      await c.shutdown().catch(() => {});
+    },
+  };
+}
+
+async function endToEnd(p: Producer, endpoint: string, body: Buffer): Promise<{ p50: number; p99: number }> {
+  await p.send({ topic: 'E2eTopic', body: Buffer.from('create the topic') });
+  const log = await arrivalLog(endpoint, 'E2eTopic', () => performance.now());
+  const sentAt = new Map<string, number>();
+  for (let i = 0; i < 500; i++) {
     const b = `e2e-${i}-${body.length}`;
     sentAt.set(b, performance.now());
     await p.send({ topic: 'E2eTopic', body: Buffer.from(b) }).catch(() => sentAt.delete(b));
     await new Promise((r) => setTimeout(r, 2));
   }
-  sending = false;
-  await receiving;
-  await Promise.all(acks);
-  await c.shutdown().catch(() => {});
-  return quantiles(lat);
+  await log.finish([...sentAt.keys()]);
+  return quantiles([...sentAt].flatMap(([b, t]) => (log.got.has(b) ? [log.got.get(b)! - t] : [])));
+}
+
+/**
+ * DELAY precision: 500 messages due 10 ms apart, from 2 s after the step starts; each one's
+ * lateness is when it reached a consumer minus its delivery time (one host, one wall clock).
+ * Sends run 32 at a time, so every send is acknowledged well before its message is due.
+ */
+async function delayLateness(p: Producer, endpoint: string): Promise<{ p50: number; p99: number; max: number; early: number; received: number; count: number }> {
+  const topic = 'DelayBenchTopic';
+  await p.send({ topic, body: Buffer.from('create the topic') });
+  const log = await arrivalLog(endpoint, topic, () => Date.now());
+  const dueAt = new Map<string, number>();
+  const first = Date.now() + 2_000;
+  const count = 500;
+  for (let i = 0; i < count; i++) dueAt.set(`delay-${i}`, first + i * 10);
+  const queue = [...dueAt];
+  await Promise.all(Array.from({ length: 32 }, async () => {
+    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
+      const [b, at] = next;
+      await p.send({ topic, body: Buffer.from(b), deliveryTimestamp: new Date(at) }).catch(() => dueAt.delete(b));
+    }
+  }));
+  await log.finish([...dueAt.keys()]);
+  const late = [...dueAt].flatMap(([b, at]) => (log.got.has(b) ? [log.got.get(b)! - at] : []));
+  const { p50, p99 } = quantiles(late);
+  return { p50, p99, max: late.length > 0 ? Math.max(...late) : NaN, early: late.filter((x) => x < 0).length, received: late.length, count: dueAt.size };
 }
 
 async function failoverGap(cluster: LocalCluster, p: Producer, body: Buffer): Promise<number> {

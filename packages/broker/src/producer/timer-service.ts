@@ -71,10 +71,12 @@ export class TimerService {
 
   /** Milliseconds until the next round is needed: the earliest delivery time held, at most a sweep. */
   nextRoundInMs(): number {
-    if (this.inflight > 0) return timerBusyRoundMs;
     const top = this.heap[0];
-    if (top === undefined) return timerSweepMs;
-    return Math.min(timerSweepMs, Math.max(0, top.dueMs - this.nowMs()));
+    let next = top === undefined ? timerSweepMs : Math.min(timerSweepMs, Math.max(0, top.dueMs - this.nowMs()));
+    // A release in flight may fail (and come back due 100 ms later); at the cap, due ones wait.
+    if (this.inflight > 0) next = Math.min(next, timerBusyRoundMs);
+    if (this.inflight >= timerReleasesInflightMax) next = timerBusyRoundMs;
+    return next;
   }
 
   /** The cursor's committed offset, when it moved since the last call. */

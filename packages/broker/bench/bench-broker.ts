@@ -2,7 +2,7 @@
 // NameServer + three-node broker group (real processes), driven through the v2 endpoint.
 // Prints what it measured; asserts nothing. Every acknowledged send was fsynced on a quorum.
 //
-// Rows: send throughput with the official client (64 and 1024 sends in flight), with batched
+// Rows: each node's CPU while idle; send throughput with the official client (64 and 1024 sends in flight), with batched
 // SendMessage requests (our raw v2 client, 64 messages per request); ack latency p50/p99 at a
 // fixed 1,000 and 5,000 messages/s (open loop: latency counts from when each send was due),
 // through the official client and through our raw v2 client with one message per request (the
@@ -35,10 +35,10 @@ interface Row {
 }
 
 /** The steps `--steps` may name (default: all, in this order). */
-const stepNames = ['official', 'batched', 'fixed', 'flood', 'e2e', 'delay', 'backlog', 'failover'] as const;
+const stepNames = ['idle', 'official', 'batched', 'fixed', 'flood', 'e2e', 'delay', 'backlog', 'failover'] as const;
 type StepName = (typeof stepNames)[number];
 /** Progress-bar steps each one counts (failover: one per run, added at start). */
-const stepWeights: Record<StepName, number> = { official: 2, batched: 1, fixed: 4, flood: 1, e2e: 1, delay: 1, backlog: 1, failover: 0 };
+const stepWeights: Record<StepName, number> = { idle: 1, official: 2, batched: 1, fixed: 4, flood: 1, e2e: 1, delay: 1, backlog: 1, failover: 0 };
 
 function parseSteps(list: string): Set<StepName> {
   const names = list.split(',').map((x) => x.trim()).filter((x) => x !== '');
@@ -123,6 +123,10 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
       const perNode = pids.map((pid, i) => ((cpuMs(pid) ?? NaN) - (before[i] ?? NaN)) / acked);
       rows.push({ name: `  CPU ms per message: nodes / this client`, raw: null, value: `${perNode.map((x) => x.toFixed(3)).join(' ')} / ${((me.user + me.system) / 1000 / acked).toFixed(3)}` });
     };
+    if (steps.has('idle')) {
+      progress('idle');
+      rows.push({ name: `idle CPU per node over ${idleWindowMs / 1000} s (a connected producer, no sends)`, raw: null, value: (await idleCpuPercent(cluster)).map((x) => `${x.toFixed(1)}%`).join(' / ') + ' of a core' });
+    }
     for (const inflight of steps.has('official') ? [64, 1024] : []) {
       progress(`official client, ${inflight} in flight`);
       await cpuRow(async () => {
@@ -228,6 +232,21 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
 
 /** Failed sends (the client gave up after its retries) during the last sendFor(), by cause. */
 let lastFailures = new FailureCounts();
+
+/** How long the idle step settles (the warm-up's tail: checkpoints, GC) and then measures. */
+const idleSettleMs = 2_000;
+const idleWindowMs = 5_000;
+
+/** Each node's CPU over a window with no load, in % of one core: what its timers, heartbeats and beacons cost. */
+async function idleCpuPercent(cluster: LocalCluster): Promise<number[]> {
+  await new Promise((r) => setTimeout(r, idleSettleMs));
+  const pids = cluster.group(group).map((h) => h.process?.pid);
+  const before = pids.map(cpuMs);
+  const t0 = performance.now();
+  await new Promise((r) => setTimeout(r, idleWindowMs));
+  const elapsedMs = performance.now() - t0;
+  return pids.map((pid, i) => (100 * ((cpuMs(pid) ?? NaN) - (before[i] ?? NaN))) / elapsedMs);
+}
 
 async function sendFor(p: Producer, topic: string, body: Buffer, inflight: number, seconds: number): Promise<number> {
   const endAt = Date.now() + seconds * 1000;

@@ -177,13 +177,24 @@ describe('checkers', () => {
     h.at(4_200).send('p0-3');
     const faults: FaultRecord[] = [{ name: 'kill-leader', start: 1_000, end: 4_000, targets: ['n0'], detail: '' }];
     const [w] = unavailabilityWindows(h.ops, faults);
-    expect(w).toMatchObject({ sendWindowMs: 1_501, receiveWindowMs: 1_601, recoverSendMs: 201 });
+    expect(w).toMatchObject({ sendWindowMs: 1_501, receiveWindowMs: 1_601, recoverSendMs: 201, sendGapMaxMs: 1_700, receiveGapMaxMs: null });
     expect(checkAvailability(h.ops, faults).pass).toBe(true);
     const never: FaultRecord[] = [{ name: 'kill-all', start: 5_000, end: 6_000, targets: [], detail: '' }];
     const r = checkAvailability(h.ops, never);
     expect(r.pass).toBe(false);
     expect(r.items[0]).toContain('no successful send after the heal');
     expect(checkAvailability(h.ops, [{ name: 'pause', start: 0, end: null, targets: [], detail: '' }]).pass).toBe(false);
+  });
+
+  it('availability: the longest gap sees an outage that a send finishing just after the fault start hides', () => {
+    const h = new H();
+    for (let t = 0; t < 1_000; t += 10) h.at(t).send(`p0-${t}`);
+    h.at(1_000).send('p0-stray'); // on its way as the leader's loop stalls: ok at 1,001
+    for (let t = 3_500; t < 5_000; t += 10) h.at(t).send(`p0-${t}`);
+    const faults: FaultRecord[] = [{ name: 'stall-leader', start: 1_000, end: 3_000, targets: ['n0'], detail: '' }];
+    const [w] = unavailabilityWindows(h.ops, faults);
+    expect(w).toMatchObject({ sendWindowMs: 1, recoverSendMs: 501, sendGapMaxMs: 2_500 });
+    expect(checkAvailability(h.ops, faults).summary).toContain('longest send gap 2500 ms');
   });
 
   it('median and JSONL round trip', () => {

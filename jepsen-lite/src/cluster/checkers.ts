@@ -289,6 +289,13 @@ export interface FaultWindow {
   readonly sendWindowMs: number | null;
   /** fault start → first delivered message of a receive invoked at or after it (ms) */
   readonly receiveWindowMs: number | null;
+  /**
+   * Longest stretch with no ok send, from fault start to the first ok send invoked after the heal
+   * (ms). Unlike sendWindowMs, a send already on its way when the fault began (or a node that
+   * takes a moment to feel it, as a stalled loop does) cannot hide the outage that follows.
+   */
+  readonly sendGapMaxMs: number | null;
+  readonly receiveGapMaxMs: number | null;
   /** heal → first ok send invoked at or after it (ms) */
   readonly recoverSendMs: number | null;
   readonly recoverReceiveMs: number | null;
@@ -310,7 +317,21 @@ function firstOkAfter(ops: readonly Op[], op: 'send' | 'receive', from: number):
   return null;
 }
 
-/** Unavailability per fault: fault start → next successful send / receive, and recovery after heal. */
+/** Longest stretch in [from, until] without an ok `op` completing (a receive counts when it delivered). */
+function longestGapMs(ops: readonly Op[], op: 'send' | 'receive', from: number, until: number | null): number | null {
+  if (until === null) return null;
+  const done = ops.filter((o) => o.op === op && o.type === 'ok' && o.value !== null && o.time > from && o.time < until).map((o) => o.time);
+  done.sort((a, b) => a - b);
+  let last = from;
+  let max = 0;
+  for (const t of [...done, until]) {
+    max = Math.max(max, t - last);
+    last = t;
+  }
+  return max;
+}
+
+/** Unavailability per fault: fault start → next successful send / receive, longest gaps, and recovery after heal. */
 export function unavailabilityWindows(ops: readonly Op[], faults: readonly FaultRecord[]): FaultWindow[] {
   return faults.map((f) => {
     const s = firstOkAfter(ops, 'send', f.start);
@@ -323,6 +344,8 @@ export function unavailabilityWindows(ops: readonly Op[], faults: readonly Fault
       end: f.end,
       sendWindowMs: s === null ? null : s - f.start,
       receiveWindowMs: r === null ? null : r - f.start,
+      sendGapMaxMs: longestGapMs(ops, 'send', f.start, hs),
+      receiveGapMaxMs: longestGapMs(ops, 'receive', f.start, hr),
       recoverSendMs: hs === null || f.end === null ? null : hs - f.end,
       recoverReceiveMs: hr === null || f.end === null ? null : hr - f.end,
     };
@@ -346,9 +369,9 @@ export function checkAvailability(ops: readonly Op[], faults: readonly FaultReco
   return {
     name: 'availability',
     pass: bad.length === 0,
-    summary: `${w.length} faults; send unavailability median ${fmtMs(med)}, max ${fmtMs(max)}; recovery after heal max ${fmtMs(maxOf(w.map((x) => x.recoverSendMs)))}`,
-    items: list([...bad, ...w.map((x) => `${x.fault}@${x.start}ms..${x.end ?? '?'}ms: send ${fmtMs(x.sendWindowMs)}, receive ${fmtMs(x.receiveWindowMs)}, recover send ${fmtMs(x.recoverSendMs)} / receive ${fmtMs(x.recoverReceiveMs)}`)]),
-    figures: { faults: w.length, windowMedianMs: med, windowMaxMs: max, recoverMaxMs: maxOf(w.map((x) => x.recoverSendMs)) },
+    summary: `${w.length} faults; send unavailability median ${fmtMs(med)}, max ${fmtMs(max)}; longest send gap ${fmtMs(maxOf(w.map((x) => x.sendGapMaxMs)))}; recovery after heal max ${fmtMs(maxOf(w.map((x) => x.recoverSendMs)))}`,
+    items: list([...bad, ...w.map((x) => `${x.fault}@${x.start}ms..${x.end ?? '?'}ms: send ${fmtMs(x.sendWindowMs)}, receive ${fmtMs(x.receiveWindowMs)}, longest gap send ${fmtMs(x.sendGapMaxMs)} / receive ${fmtMs(x.receiveGapMaxMs)}, recover send ${fmtMs(x.recoverSendMs)} / receive ${fmtMs(x.recoverReceiveMs)}`)]),
+    figures: { faults: w.length, windowMedianMs: med, windowMaxMs: max, gapMaxMs: maxOf(w.map((x) => x.sendGapMaxMs)), recoverMaxMs: maxOf(w.map((x) => x.recoverSendMs)) },
   };
 }
 

@@ -37,9 +37,9 @@ export function renderText(s: RunSummary): string {
     lines.push(`${c.pass ? 'PASS' : 'FAIL'}  ${c.name.padEnd(17)} ${c.summary}`);
     if (!c.pass) for (const it of c.items) lines.push(`        ${it}`);
   }
-  lines.push('', 'fault windows (fault start -> next ok send / next delivered message; heal -> next ok send / delivered message):');
+  lines.push('', 'fault windows (fault start -> next ok send / next delivered message; longest gap without either, from fault start until both are back after the heal; heal -> next ok send / delivered message):');
   for (const w of s.windows) {
-    lines.push(`  ${w.fault.padEnd(17)} ${String(w.start).padStart(6)}..${String(w.end ?? '?').padStart(6)} ms  send ${fmtMs(w.sendWindowMs).padStart(8)}  receive ${fmtMs(w.receiveWindowMs).padStart(8)}  after heal: send ${fmtMs(w.recoverSendMs).padStart(8)} receive ${fmtMs(w.recoverReceiveMs).padStart(8)}`);
+    lines.push(`  ${w.fault.padEnd(17)} ${String(w.start).padStart(6)}..${String(w.end ?? '?').padStart(6)} ms  send ${fmtMs(w.sendWindowMs).padStart(8)}  receive ${fmtMs(w.receiveWindowMs).padStart(8)}  longest gap: send ${fmtMs(w.sendGapMaxMs).padStart(8)} receive ${fmtMs(w.receiveGapMaxMs).padStart(8)}  after heal: send ${fmtMs(w.recoverSendMs).padStart(8)} receive ${fmtMs(w.recoverReceiveMs).padStart(8)}`);
   }
   return `${lines.join('\n')}\n`;
 }
@@ -103,7 +103,7 @@ export function renderHtml(s: RunSummary, ops: readonly Op[], faults: readonly F
   parts.push(`<text x="5" y="${y(maxY) + 4}" font-size="10">${maxY}</text><text x="5" y="${y(0)}" font-size="10">0</text>`);
   const rows = s.checks.map((c) => `<tr class="${c.pass ? 'pass' : 'fail'}"><td>${c.pass ? 'PASS' : 'FAIL'}</td><td>${esc(c.name)}</td><td>${esc(c.summary)}</td></tr>`).join('\n');
   const lists = s.checks.filter((c) => c.items.length > 0 && c.name !== 'availability').map((c) => `<h3>${esc(c.name)}</h3><ul>${c.items.map((i) => `<li>${esc(i)}</li>`).join('')}</ul>`).join('\n');
-  const winRows = s.windows.map((w) => `<tr><td>${esc(w.fault)}</td><td>${w.start}..${w.end ?? '?'}</td><td>${fmtMs(w.sendWindowMs)}</td><td>${fmtMs(w.receiveWindowMs)}</td><td>${fmtMs(w.recoverSendMs)}</td><td>${fmtMs(w.recoverReceiveMs)}</td></tr>`).join('\n');
+  const winRows = s.windows.map((w) => `<tr><td>${esc(w.fault)}</td><td>${w.start}..${w.end ?? '?'}</td><td>${fmtMs(w.sendWindowMs)}</td><td>${fmtMs(w.receiveWindowMs)}</td><td>${fmtMs(w.sendGapMaxMs)}</td><td>${fmtMs(w.receiveGapMaxMs)}</td><td>${fmtMs(w.recoverSendMs)}</td><td>${fmtMs(w.recoverReceiveMs)}</td></tr>`).join('\n');
   const faultRows = [...faults, ...phases].map((f) => `<tr><td>${esc(f.name)}</td><td>${f.start}..${f.end ?? '?'}</td><td>${esc(f.detail)}</td></tr>`).join('\n');
   return `<!doctype html><html><head><meta charset="utf-8"><title>jepsen-lite ${esc(s.faults.join(','))} seed ${s.seed}</title>
 <style>body{font-family:sans-serif;margin:20px}table{border-collapse:collapse}td,th{border:1px solid #ccc;padding:2px 6px;font-size:13px}.pass td:first-child{color:#2e7d32;font-weight:bold}.fail td:first-child{color:#c62828;font-weight:bold}code{background:#eee}</style></head><body>
@@ -112,7 +112,7 @@ export function renderHtml(s: RunSummary, ops: readonly Op[], faults: readonly F
 <svg width="${W}" height="${H}" style="border:1px solid #ddd">${parts.join('')}</svg>
 <p>Per second: <span style="color:#2e7d32">■ send ok</span> <span style="color:#f9a825">■ send unknown (info)</span> <span style="color:#c62828">■ send fail</span> <span style="color:#1565c0">■ delivered</span>; <span style="background:#f4c7c3">fault window</span>, <span style="background:#c3d7f4">final heal / restart / drain</span>; dashed: leader change.</p>
 <h2>Checkers</h2><table>${rows}</table>
-<h2>Fault windows</h2><table><tr><th>fault</th><th>ms</th><th>send window</th><th>receive window</th><th>send after heal</th><th>receive after heal</th></tr>${winRows}</table>
+<h2>Fault windows</h2><table><tr><th>fault</th><th>ms</th><th>send window</th><th>receive window</th><th>longest send gap</th><th>longest receive gap</th><th>send after heal</th><th>receive after heal</th></tr>${winRows}</table>
 <h2>Fault log</h2><table>${faultRows}</table>
 ${lists}
 </body></html>

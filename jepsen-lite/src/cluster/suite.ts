@@ -24,6 +24,8 @@ export interface SuiteRow {
   readonly orderViolations: number;
   readonly windowMedianMs: number | null;
   readonly windowMaxMs: number | null;
+  /** the longest stretch without an ok send over the run's fault windows (checkers.ts sendGapMaxMs) */
+  readonly gapMaxMs: number | null;
   readonly recoverMaxMs: number | null;
   /** violations of the faults' own expectations (null: the fault has none) */
   readonly expectationViolations: number | null;
@@ -53,6 +55,7 @@ export function suiteRow(fault: string, seed: number, r: RunResult): SuiteRow {
     orderViolations: fig(c, 'fifo', 'orderViolations') ?? 0,
     windowMedianMs: fig(c, 'availability', 'windowMedianMs'),
     windowMaxMs: fig(c, 'availability', 'windowMaxMs'),
+    gapMaxMs: fig(c, 'availability', 'gapMaxMs'),
     recoverMaxMs: fig(c, 'availability', 'recoverMaxMs'),
     expectationViolations: fig(c, 'fault-expectations', 'violations'),
     error: null,
@@ -63,7 +66,7 @@ export function suiteRow(fault: string, seed: number, r: RunResult): SuiteRow {
 
 /** A run that ended in a harness error: it counts as failed. */
 export function errorRow(fault: string, seed: number, message: string): SuiteRow {
-  return { fault, seed, network: '-', pass: false, acked: 0, lost: 0, unexpected: 0, redelivered: 0, duplicateStorage: 0, orderViolations: 0, windowMedianMs: null, windowMaxMs: null, recoverMaxMs: null, expectationViolations: null, error: message, failed: [`harness: ${message}`], outDir: '' };
+  return { fault, seed, network: '-', pass: false, acked: 0, lost: 0, unexpected: 0, redelivered: 0, duplicateStorage: 0, orderViolations: 0, windowMedianMs: null, windowMaxMs: null, gapMaxMs: null, recoverMaxMs: null, expectationViolations: null, error: message, failed: [`harness: ${message}`], outDir: '' };
 }
 
 export interface SuiteOptions {
@@ -103,9 +106,9 @@ export async function runSuite(o: SuiteOptions): Promise<SuiteRow[]> {
 }
 
 export function renderTable(rows: readonly SuiteRow[]): string {
-  const head = ['fault', 'seed', 'net', 'result', 'acked', 'lost', 'unexp', 'redeliv', 'dup-store', 'order', 'win-med', 'win-max', 'recover-max', 'expect'];
+  const head = ['fault', 'seed', 'net', 'result', 'acked', 'lost', 'unexp', 'redeliv', 'dup-store', 'order', 'win-med', 'win-max', 'gap-max', 'recover-max', 'expect'];
   const ms = (x: number | null) => (x === null ? 'n/a' : `${Math.round(x)}ms`);
-  const body = rows.map((r) => [r.fault, String(r.seed), r.network, r.pass ? 'PASS' : r.error === null ? 'FAIL' : 'ERROR', String(r.acked), String(r.lost), String(r.unexpected), String(r.redelivered), String(r.duplicateStorage), String(r.orderViolations), ms(r.windowMedianMs), ms(r.windowMaxMs), ms(r.recoverMaxMs), r.expectationViolations === null ? '-' : r.expectationViolations === 0 ? 'ok' : `${r.expectationViolations} bad`]);
+  const body = rows.map((r) => [r.fault, String(r.seed), r.network, r.pass ? 'PASS' : r.error === null ? 'FAIL' : 'ERROR', String(r.acked), String(r.lost), String(r.unexpected), String(r.redelivered), String(r.duplicateStorage), String(r.orderViolations), ms(r.windowMedianMs), ms(r.windowMaxMs), ms(r.gapMaxMs), ms(r.recoverMaxMs), r.expectationViolations === null ? '-' : r.expectationViolations === 0 ? 'ok' : `${r.expectationViolations} bad`]);
   const widths = head.map((h, i) => Math.max(h.length, ...body.map((b) => b[i]!.length)));
   const line = (cells: string[]) => cells.map((c, i) => c.padEnd(widths[i]!)).join('  ');
   return [line(head), line(widths.map((w) => '-'.repeat(w))), ...body.map(line)].join('\n') + '\n';

@@ -2,31 +2,37 @@
 // NameServer + three-node broker group (real processes), driven through the v2 endpoint.
 // Prints what it measured; asserts nothing. Every acknowledged send was fsynced on a quorum.
 //
-// Rows: each node's CPU while idle; send throughput with the official client (64 and 1024 sends in flight), with batched
-// SendMessage requests (our raw v2 client, 64 messages per request); ack latency p50/p99 at a
-// fixed 1,000 and 5,000 messages/s (open loop: latency counts from when each send was due),
-// through the official client and through our raw v2 client with one message per request (the
-// official client's own CPU per send is what caps it on a small machine; the raw rows show what
-// the broker answers when the client is cheap). The raw client talks to the leader (as a client
-// that follows routes mostly does), so its rows leave out the follower's forward;
-// end-to-end latency (send -> receive); how late delayed messages arrive; receive+ack throughput from a backlog; failover send
-// gap (kill -9 leader -> next acknowledged send) over several runs; a flood (5,000 single-message
-// sends a second over 16 connections to the leader: does it stay leader?); peak RSS per node (before the
-// fixed-rate steps, whose 5,000/s overload sets the overall peak, and overall).
+// Rows: each node's CPU while idle; send throughput with the official client (64 and 1024 sends
+// in flight) and with batched SendMessage requests (our raw v2 client, 64 messages per request);
+// ack latency p50/p99 at a fixed 1,000 and 5,000 messages/s (open loop: latency counts from when
+// each send was due), through the official client and through our raw v2 client with one
+// message per request (the official client's own CPU per send is what caps it on a small
+// machine; the raw rows show what the broker answers when the client is cheap). The raw client
+// talks to the leader (as a client that follows routes mostly does), so its rows leave out the
+// follower's forward; a flood (5,000 single-message sends a second over 16 connections to the
+// leader: does it stay leader?); end-to-end latency (send -> receive); how late delayed messages
+// arrive; receive+ack throughput from a backlog; failover send gap (kill -9 leader -> next
+// acknowledged send) over several runs; peak RSS per node (before the fixed-rate steps, whose
+// 5,000/s overload sets the overall peak, and overall).
+//
+// This file runs the steps and prints the table. The load itself: send-load.ts, receive-load.ts
+// (through raw-client.ts, the bench's own v2 client, or the official one); what is read off the
+// cluster (idle CPU, loop delay, failover gap): cluster-probes.ts.
 
 import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import * as grpc from '@grpc/grpc-js';
-import { messagingServiceClient } from '@ledgermq/protocol';
-import { Producer, SimpleConsumer } from 'rocketmq-client-nodejs';
-import { BenchUsageError, cpuMs, FailureCounts, openLoop, peakRssMiB, quantiles, runBench, type BenchArgs } from '@ledgermq/raft-node';
+import { Producer } from 'rocketmq-client-nodejs';
+import { BenchUsageError, cpuMs, openLoop, peakRssMiB, runBench, type BenchArgs } from '@ledgermq/raft-node';
 import cliProgress from 'cli-progress';
 import { LocalCluster } from '../src/local/local-cluster.ts';
+import { group, silent } from './bench-common.ts';
+import { eventLoopDelayMaxMs, failoverGap, idleCpuPercent, idleWindowMs, leaderEndpoint } from './cluster-probes.ts';
+import { rawClient, rawMessages, rawSendOne } from './raw-client.ts';
+import { delayLateness, drain, endToEnd, rawDrain } from './receive-load.ts';
+import { batchedFor, fill, flood, floodConnections, floodRate, sendFor } from './send-load.ts';
 
 const bodyBytes = 1024;
-const group = 'broker-a';
-const silent = { trace() {}, debug() {}, info() {}, warn() {}, error() {} };
 
 interface Row {
   readonly name: string;
@@ -130,10 +136,10 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
     for (const inflight of steps.has('official') ? [64, 1024] : []) {
       progress(`official client, ${inflight} in flight`);
       await cpuRow(async () => {
-        const r = await sendFor(p, 'BenchTopic', body, inflight, seconds);
-        add(`send, official client, ${inflight} in flight`, r, 'msg/s');
-        rows.push({ name: `  sends that failed after the client's retries`, raw: lastFailures.total, value: String(lastFailures) });
-        return r;
+        const { rate, failures } = await sendFor(p, 'BenchTopic', body, inflight, seconds);
+        add(`send, official client, ${inflight} in flight`, rate, 'msg/s');
+        rows.push({ name: `  sends that failed after the client's retries`, raw: failures.total, value: String(failures) });
+        return rate;
       });
     }
     if (steps.has('batched')) {
@@ -229,356 +235,6 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
   for (const r of rows) process.stdout.write(`${r.name.padEnd(width)}  ${r.value}\n`);
   if (values.json) writeFileSync(values.json, JSON.stringify({ bodyBytes, seconds, rows }, null, 2));
 }
-
-/** Failed sends (the client gave up after its retries) during the last sendFor(), by cause. */
-let lastFailures = new FailureCounts();
-
-/** How long the idle step settles (the warm-up's tail: checkpoints, GC) and then measures. */
-const idleSettleMs = 2_000;
-const idleWindowMs = 5_000;
-
-/** Each node's CPU over a window with no load, in % of one core: what its timers, heartbeats and beacons cost. */
-async function idleCpuPercent(cluster: LocalCluster): Promise<number[]> {
-  await new Promise((r) => setTimeout(r, idleSettleMs));
-  const pids = cluster.group(group).map((h) => h.process?.pid);
-  const before = pids.map(cpuMs);
-  const t0 = performance.now();
-  await new Promise((r) => setTimeout(r, idleWindowMs));
-  const elapsedMs = performance.now() - t0;
-  return pids.map((pid, i) => (100 * ((cpuMs(pid) ?? NaN) - (before[i] ?? NaN))) / elapsedMs);
-}
-
-async function sendFor(p: Producer, topic: string, body: Buffer, inflight: number, seconds: number): Promise<number> {
-  const endAt = Date.now() + seconds * 1000;
-  const t0 = performance.now();
-  let done = 0;
-  lastFailures = new FailureCounts();
-  await Promise.all(Array.from({ length: inflight }, async () => {
-    while (Date.now() < endAt) {
-      try {
-        await p.send({ topic, body });
-        done++;
-      } catch (err) {
-        lastFailures.add(err);
-      }
-    }
-  }));
-  return done / ((performance.now() - t0) / 1000);
-}
-
-/**
- * Our raw v2 client. Its HTTP/2 receive window is 16 MiB (grpc-js's option), not Node's 64 KiB
- * per connection: eight receives of 32 messages in flight (336 KB) then arrive without waiting
- * for this process's window updates (a drain of 60,000: 8.6-9.1k -> 9.8-9.9k msg/s).
- */
-function rawClient(endpoint: string, ownConnection = false): grpc.Client & Record<string, (...a: unknown[]) => unknown> {
-  const Ctor = messagingServiceClient();
-  const options = { 'grpc.max_send_message_length': 64 * 1024 * 1024, 'grpc-node.flow_control_window': 16 * 1024 * 1024 };
-  // grpc-js shares one connection among clients of the same target unless told otherwise.
-  return new Ctor(endpoint, grpc.credentials.createInsecure(), ownConnection ? { ...options, 'grpc.use_local_subchannel_pool': 1 } : options) as never;
-}
-
-/** nodejs_eventloop_lag_max_seconds of a node, in ms: the longest delay since its previous scrape. */
-async function eventLoopDelayMaxMs(metricsUrl: string): Promise<number | null> {
-  const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
-  const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text);
-  return m === null ? null : Number(m[1]) * 1000;
-}
-
-const floodRate = 5_000;
-const floodConnections = 16;
-
-/** Single-message sends at floodRate, open loop, spread over floodConnections connections of their own. */
-async function flood(endpoint: string, body: Buffer, seconds: number): Promise<Awaited<ReturnType<typeof openLoop>>> {
-  const clients = Array.from({ length: floodConnections }, () => rawClient(endpoint, true));
-  let next = 0;
-  try {
-    return await openLoop(() => rawSendOne(clients[next++ % clients.length]!, rawMessages('FloodTopic', body, 1)[0]), floodRate, seconds);
-  } finally {
-    for (const c of clients) c.close();
-  }
-}
-
-let seq = 0;
-function rawMessages(topic: string, body: Buffer, n: number): unknown[] {
-  return Array.from({ length: n }, () => ({
-    topic: { name: topic, resource_namespace: '' }, user_properties: {}, body,
-    system_properties: { message_id: `BENCH${process.pid}-${seq++}`, body_encoding: 1, message_type: 1, born_host: 'bench', keys: [], queue_id: 0 },
-  }));
-}
-
-type V2Status = { readonly code: number; readonly message: string };
-
-/** One SendMessage request: each message's status, in order (a request-level refusal for all). */
-function rawSendStatuses(c: ReturnType<typeof rawClient>, messages: unknown[]): Promise<V2Status[]> {
-  return new Promise((resolve, reject) => {
-    (c.SendMessage as (r: unknown, o: object, cb: (e: Error | null, r: { status: V2Status; entries: { status: V2Status }[] }) => void) => void)({ messages }, { deadline: Date.now() + 30_000 }, (e, r) => {
-      if (e) return reject(e);
-      resolve(r.entries.length > 0 ? r.entries.map((x) => x.status) : messages.map(() => r.status));
-    });
-  });
-}
-
-/** Messages of one request that were stored. */
-async function rawSend(c: ReturnType<typeof rawClient>, messages: unknown[]): Promise<number> {
-  return (await rawSendStatuses(c, messages)).filter((st) => st.code === 20000).length;
-}
-
-/** A send the broker answered with a status other than OK (code: the v2 status code). */
-class SendRefusedError extends Error {
-  constructor(readonly code: number, message: string) {
-    super(`send refused: ${code} ${message}`);
-    this.name = 'SendRefusedError';
-  }
-}
-
-/** One message in one request; rejects with SendRefusedError unless it was stored. */
-async function rawSendOne(c: ReturnType<typeof rawClient>, message: unknown): Promise<void> {
-  const [status] = await rawSendStatuses(c, [message]);
-  if (status!.code !== 20000) throw new SendRefusedError(status!.code, status!.message);
-}
-
-async function batchedFor(endpoint: string, body: Buffer, seconds: number): Promise<number> {
-  const c = rawClient(endpoint);
-  const endAt = Date.now() + seconds * 1000;
-  const t0 = performance.now();
-  let done = 0;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (Date.now() < endAt) {
-      // Not `done += await …`: that reads `done` before the await and loses the other lanes' counts.
-      const n = await rawSend(c, rawMessages('BatchTopic', body, 64));
-      done += n;
-    }
-  }));
-  c.close();
-  return done / ((performance.now() - t0) / 1000);
-}
-
-async function fill(endpoint: string, topic: string, body: Buffer, total: number): Promise<void> {
-  const c = rawClient(endpoint);
-  let left = total;
-  await Promise.all(Array.from({ length: 16 }, async () => {
-    while (left > 0) {
-      const n = Math.min(64, left);
-      left -= n;
-      const ok = await rawSend(c, rawMessages(topic, body, n));
-      if (ok !== n) throw new Error(`backlog fill: ${n - ok} sends refused`);
-    }
-  }));
-  c.close();
-}
-
-async function drain(endpoint: string, topic: string, total: number): Promise<number> {
-  const c = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: `bench-drain-${Date.now()}`, subscriptions: new Map([[topic, '*']]), logger: silent, awaitDuration: 2_000 } as never);
-  await c.startup();
-  const t0 = performance.now();
-  const progress = new DrainProgress(total);
-  const deadline = Date.now() + 600_000;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (progress.received < total && Date.now() < deadline) {
-      const msgs = await c.receive(32, 30_000);
-      progress.receivedMore(msgs.length);
-      await Promise.all(msgs.map((m) => c.ack(m)));
-      progress.ackedMore(msgs.length);
-    }
-  }));
-  const rate = progress.rate(t0);
-  await c.shutdown().catch(() => {});
-  return rate;
-}
-
-/**
- * Receive+ack progress over a backlog. The drain ends when the last message's ack returns; the
- * other receivers are then long-polling an empty queue (up to 2 s) before they see it, and that
- * wait is not the broker's throughput, so the rate stops at the last ack.
- */
-class DrainProgress {
-  received = 0;
-  private acked = 0;
-  private doneAt: number | null = null;
-
-  constructor(private readonly total: number) {}
-
-  receivedMore(n: number): void {
-    this.received += n;
-  }
-
-  ackedMore(n: number): void {
-    this.acked += n;
-    if (this.acked >= this.total && this.doneAt === null) this.doneAt = performance.now();
-  }
-
-  /** Acknowledged messages per second from `t0` to the last ack (or now, if it never came). */
-  rate(t0: number): number {
-    return this.acked / (((this.doneAt ?? performance.now()) - t0) / 1000);
-  }
-}
-
-interface RawReceived { readonly message?: { readonly system_properties?: { readonly message_id?: string; readonly receipt_handle?: string } } }
-
-/** One ReceiveMessage call (a server stream): the messages it delivered. */
-function rawReceive(c: ReturnType<typeof rawClient>, groupName: string, topic: string, batch: number): Promise<{ id: string; handle: string }[]> {
-  return new Promise((resolve, reject) => {
-    const req = {
-      group: { name: groupName, resource_namespace: '' }, message_queue: { topic: { name: topic, resource_namespace: '' }, id: 0 },
-      filter_expression: { type: 1, expression: '*' }, batch_size: batch, invisible_duration: { seconds: 60, nanos: 0 },
-      auto_renew: false, long_polling_timeout: { seconds: 2, nanos: 0 },
-    };
-    const got: { id: string; handle: string }[] = [];
-    const stream = (c.ReceiveMessage as (r: unknown, o: object) => NodeJS.EventEmitter)(req, { deadline: Date.now() + 30_000 });
-    stream.on('data', (r: RawReceived) => {
-      const sp = r.message?.system_properties;
-      if (sp?.message_id !== undefined && sp.receipt_handle !== undefined) got.push({ id: sp.message_id, handle: sp.receipt_handle });
-    });
-    stream.on('error', reject);
-    stream.on('end', () => resolve(got));
-  });
-}
-
-function rawAck(c: ReturnType<typeof rawClient>, groupName: string, topic: string, got: { id: string; handle: string }[]): Promise<void> {
-  return new Promise((resolve, reject) => {
-    const req = { group: { name: groupName, resource_namespace: '' }, topic: { name: topic, resource_namespace: '' }, entries: got.map((g) => ({ message_id: g.id, receipt_handle: g.handle })) };
-    (c.AckMessage as (r: unknown, o: object, cb: (e: Error | null, r: { status: { code: number; message: string } }) => void) => void)(req, { deadline: Date.now() + 30_000 }, (e, r) => {
-      if (e) return reject(e);
-      if (r.status.code !== 20000) return reject(new Error(`ack refused: ${r.status.code} ${r.status.message}`));
-      resolve();
-    });
-  });
-}
-
-/** The v2 endpoint of the group's leader: our raw client's rows measure the broker, not a forward. */
-async function leaderEndpoint(cluster: LocalCluster): Promise<string> {
-  const leader = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
-  return `${leader.node.plan.host}:${leader.node.plan.v2Port}`;
-}
-
-/** Receive+ack of a backlog through our raw v2 client, on the leader (batched acks). */
-async function rawDrain(cluster: LocalCluster, topic: string, total: number): Promise<number> {
-  const c = rawClient(await leaderEndpoint(cluster));
-  const groupName = `bench-raw-drain-${Date.now()}`;
-  const t0 = performance.now();
-  const progress = new DrainProgress(total);
-  const deadline = Date.now() + 600_000;
-  await Promise.all(Array.from({ length: 8 }, async () => {
-    while (progress.received < total && Date.now() < deadline) {
-      const msgs = await rawReceive(c, groupName, topic, 32);
-      progress.receivedMore(msgs.length);
-      if (msgs.length > 0) await rawAck(c, groupName, topic, msgs);
-      progress.ackedMore(msgs.length);
-    }
-  }));
-  const rate = progress.rate(t0);
-  c.close();
-  return rate;
-}
-
-/**
- * A SimpleConsumer of its own group on `topic` with four long polls at a time, and acks that do
- * not hold up the next poll (a receiver that acked each message before polling again would
- * measure its own acks, not the delivery). Records when each body first arrived, by `clock`.
- */
-async function arrivalLog(endpoint: string, topic: string, clock: () => number) {
-  const c = new SimpleConsumer({ endpoints: endpoint, namespace: '', consumerGroup: `bench-${topic}-${Date.now()}`, subscriptions: new Map([[topic, '*']]), logger: silent, awaitDuration: 5_000 } as never);
-  await c.startup();
-  const got = new Map<string, number>();
-  let want: readonly string[] | null = null;
-  const acks: Promise<unknown>[] = [];
-  const deadline = Date.now() + 120_000;
-  const missing = () => want === null || want.some((b) => !got.has(b));
-  const polling = Promise.all(Array.from({ length: 4 }, async () => {
-    while (missing() && Date.now() < deadline) {
-      for (const m of await c.receive(32, 30_000)) {
-        const b = m.body.toString();
-        if (!got.has(b)) got.set(b, clock());
-        acks.push(c.ack(m).catch(() => {}));
-      }
-    }
-  }));
-  return {
-    got,
-    /** Waits until every body of `bodies` arrived (or the deadline), then stops the consumer. */
-    async finish(bodies: readonly string[]): Promise<void> {
-      want = bodies;
-      await polling;
-      await Promise.all(acks);
-      await c.shutdown().catch(() => {});
-    },
-  };
-}
-
-async function endToEnd(p: Producer, endpoint: string, body: Buffer): Promise<{ p50: number; p99: number }> {
-  await p.send({ topic: 'E2eTopic', body: Buffer.from('create the topic') });
-  const log = await arrivalLog(endpoint, 'E2eTopic', () => performance.now());
-  const sentAt = new Map<string, number>();
-  for (let i = 0; i < 500; i++) {
-    const b = `e2e-${i}-${body.length}`;
-    sentAt.set(b, performance.now());
-    await p.send({ topic: 'E2eTopic', body: Buffer.from(b) }).catch(() => sentAt.delete(b));
-    await new Promise((r) => setTimeout(r, 2));
-  }
-  await log.finish([...sentAt.keys()]);
-  return quantiles([...sentAt].flatMap(([b, t]) => (log.got.has(b) ? [log.got.get(b)! - t] : [])));
-}
-
-/**
- * DELAY precision: 500 messages due 10 ms apart, from 2 s after the step starts; each one's
- * lateness is when it reached a consumer minus its delivery time (one host, one wall clock).
- * Sends run 32 at a time, so every send is acknowledged well before its message is due.
- */
-async function delayLateness(p: Producer, endpoint: string): Promise<{ p50: number; p99: number; max: number; early: number; received: number; count: number }> {
-  const topic = 'DelayBenchTopic';
-  await p.send({ topic, body: Buffer.from('create the topic') });
-  const log = await arrivalLog(endpoint, topic, () => Date.now());
-  const dueAt = new Map<string, number>();
-  const first = Date.now() + 2_000;
-  const count = 500;
-  for (let i = 0; i < count; i++) dueAt.set(`delay-${i}`, first + i * 10);
-  const queue = [...dueAt];
-  await Promise.all(Array.from({ length: 32 }, async () => {
-    for (let next = queue.shift(); next !== undefined; next = queue.shift()) {
-      const [b, at] = next;
-      await p.send({ topic, body: Buffer.from(b), deliveryTimestamp: new Date(at) }).catch(() => dueAt.delete(b));
-    }
-  }));
-  await log.finish([...dueAt.keys()]);
-  const late = [...dueAt].flatMap(([b, at]) => (log.got.has(b) ? [log.got.get(b)! - at] : []));
-  const { p50, p99 } = quantiles(late);
-  return { p50, p99, max: late.length > 0 ? Math.max(...late) : NaN, early: late.filter((x) => x < 0).length, received: late.length, count: dueAt.size };
-}
-
-async function failoverGap(cluster: LocalCluster, p: Producer, body: Buffer): Promise<number> {
-  const old = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
-  // Steady sends; the gap is the longest time between two acknowledged sends around the kill.
-  let lastOk = performance.now();
-  let gap = 0;
-  let stop = false;
-  const loop = (async () => {
-    while (!stop) {
-      try {
-        await p.send({ topic: 'FailoverTopic', body });
-        const now = performance.now();
-        gap = Math.max(gap, now - lastOk);
-        lastOk = now;
-      } catch {
-        /* the client retried and gave up; keep sending */
-      }
-    }
-  })();
-  await new Promise((r) => setTimeout(r, 500));
-  gap = 0;
-  await cluster.kill(old.id, 'SIGKILL');
-  await cluster.waitForLeader(group, { excluding: old.id, minTerm: old.term + 1, timeoutMs: 60_000 });
-  const until = performance.now() + 3_000;
-  while (performance.now() < until) await new Promise((r) => setTimeout(r, 50));
-  stop = true;
-  await loop;
-  cluster.start(old.id);
-  // The next run kills one node only once this one votes again (else it is two failures).
-  await cluster.waitForFollowing(group, old.id, 60_000);
-  return gap;
-}
-
-
 
 // runBench ends the process once main resolves: the official client keeps timers after shutdown().
 runBench(command, main);

@@ -78,6 +78,23 @@ describe('a three-node Raft group of real processes', () => {
     await expect(group.node(leader.id).admin.propose([huge])).rejects.toMatchObject({ code: 'TOO_LARGE', retriable: false });
   });
 
+  it('a leader cut off from both followers steps down and fails its waiting proposals at once, as unknown outcomes', async () => {
+    const leader = await group.waitForLeader();
+    const pids = group.nodes.filter((h) => h.id !== leader.id).map((h) => h.process!.pid!);
+    for (const pid of pids) process.kill(pid, 'SIGSTOP');
+    try {
+      // Without the followers it cannot commit. Check-quorum makes it step down within two
+      // election timeouts; the proposal must fail then (retriable, outcome unknown), not wait
+      // out the node's 10 s proposal timeout while the client could be retrying elsewhere.
+      const err = await group.node(leader.id).admin.propose([Buffer.from('cut off')]).then(() => null, (e: Error) => e);
+      expect(err).toMatchObject({ code: 'LOST', retriable: true });
+      expect((await group.node(leader.id).admin.status()).role).not.toBe('leader');
+    } finally {
+      for (const pid of pids) process.kill(pid, 'SIGCONT');
+    }
+    await group.waitForLeader({ minTerm: leader.term + 1 });
+  });
+
   it('leaves byte-identical logs and equal applied state on all three nodes', async () => {
     const leader = await group.waitForLeader();
     // A final entry commits everything before it everywhere once replicated.

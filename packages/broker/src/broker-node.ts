@@ -44,6 +44,15 @@ function unreachableAfterMs(cfg: BrokerConfig): number {
   return 2 * cfg.node.tickMs * cfg.node.electionTicks;
 }
 
+/**
+ * A node that heard from no peer for three base election timeouts (1.5 s by default) is cut off
+ * (v2-server.ts): after a leader's death the followers' votes reach each other within one
+ * randomized timeout (at most two base ones).
+ */
+function cutOffAfterMs(cfg: BrokerConfig): number {
+  return 3 * cfg.node.tickMs * cfg.node.electionTicks;
+}
+
 /** Committed consumer offsets are proposed at most this often. */
 export const offsetCommitIntervalMs = 1_000;
 
@@ -176,7 +185,7 @@ export class BrokerNode {
         await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
       },
     });
-    v2 = new V2Server(instrumentHandlers(handlers, metrics), (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft) }, forward, log.child({ component: 'v2' }), cfg.credentials);
+    v2 = new V2Server(instrumentHandlers(handlers, metrics), (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft), cutOff: () => raft.quietForMs() > cutOffAfterMs(cfg) }, forward, log.child({ component: 'v2' }), cfg.credentials);
     const admin = new AdminServer(raft, log.child({ component: 'admin' }), checkProposal);
     const registrar = cfg.namesrvAddrs.length > 0
       ? new NamesrvRegistrar({ addresses: cfg.namesrvAddrs, intervalMs: cfg.registerIntervalMs, registration: () => registration(cfg, raft, store), logger: log.child({ component: 'namesrv' }) })

@@ -25,6 +25,18 @@ export class ProposalDroppedError extends NodeError {
   }
 }
 
+/**
+ * This node stopped leading before the proposal's entry committed. Its outcome is unknown: a
+ * later leader commits it if a majority holds it. Answered at once rather than at the
+ * proposal's timeout, so a client retries on another node while the group is still electing;
+ * a retry must be idempotent (a send's message id is).
+ */
+export class LeadershipLostError extends NodeError {
+  constructor(index: number, term: number) {
+    super('LOST', `entry ${index} of term ${term}: this node stopped leading before it committed; outcome unknown`, true);
+  }
+}
+
 export class NodeStoppedError extends NodeError {
   constructor() {
     super('STOPPED', 'the node is stopping', true);

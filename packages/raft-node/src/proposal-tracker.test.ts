@@ -27,4 +27,15 @@ describe('proposal tracker', () => {
     t.failAll();
     await expect(b).rejects.toMatchObject({ code: 'STOPPED' });
   });
+
+  it('fails every waiting proposal at once, as an unknown outcome, when the node stops leading', async () => {
+    const t = new ProposalTracker(10);
+    const a = t.wait(7, 3, Number.MAX_SAFE_INTEGER);
+    const b = t.wait(8, 3, Number.MAX_SAFE_INTEGER);
+    t.leadershipLost();
+    await expect(a).rejects.toMatchObject({ code: 'LOST', retriable: true, message: expect.stringContaining('entry 7 of term 3') });
+    await expect(b).rejects.toMatchObject({ code: 'LOST' });
+    expect(t.size).toBe(0);
+    t.applied(7, 3); // committed later by the next leader: nobody is waiting any more
+  });
 });

@@ -1,9 +1,10 @@
 // Proposals waiting for their entry to be committed and applied. Bounded; each one ends
 // exactly once: committed with its own term (resolve), replaced by another term's entry
-// (dropped), timed out (unknown outcome) or the node stopped.
+// (dropped), timed out or left behind by the node's leadership (unknown outcome), or the node
+// stopped.
 
 import { assert } from './assert.ts';
-import { NodeStoppedError, ProposalDroppedError, ProposalTimeoutError, TooManyPendingError } from './errors.ts';
+import { LeadershipLostError, NodeStoppedError, ProposalDroppedError, ProposalTimeoutError, TooManyPendingError } from './errors.ts';
 
 export interface Committed {
   readonly index: number;
@@ -58,6 +59,12 @@ export class ProposalTracker {
         w.reject(new ProposalTimeoutError(index));
       }
     }
+  }
+
+  /** The node stopped leading: every proposal still waiting has an unknown outcome now. */
+  leadershipLost(): void {
+    for (const [index, w] of this.waiters) w.reject(new LeadershipLostError(index, w.term));
+    this.waiters.clear();
   }
 
   failAll(): void {

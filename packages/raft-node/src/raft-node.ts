@@ -82,6 +82,7 @@ export class RaftNode {
   private readonly leaderListeners: ((leader: LeaderInfo | null) => void)[] = [];
   /** When a message from each peer last arrived (wall clock, for liveness reports only). */
   private readonly lastHeardMs = new Map<string, number>();
+  private startedAtMs = Date.now();
   /** Planted bug read-uncommitted only: applied, not yet committed, proposals not yet answered. */
   private readonly appliedEarly: { index: number; term: number }[] = [];
 
@@ -186,12 +187,26 @@ export class RaftNode {
     return out.sort();
   }
 
+  /**
+   * Milliseconds since this node last heard from any peer (a Raft message or a leader beacon),
+   * counted from its start. A node that stays quiet past an election timeout or two is cut off
+   * from the group rather than waiting out an election: in a healthy group the leader's
+   * heartbeats and beacons arrive every 50-100 ms, and after a leader dies the followers' votes
+   * reach each other within an election timeout.
+   */
+  quietForMs(): number {
+    let last = this.startedAtMs;
+    for (const at of this.lastHeardMs.values()) last = Math.max(last, at);
+    return Date.now() - last;
+  }
+
   /** Calls `fn` after every change of leader or term seen here (for NameServer re-registration). */
   onLeaderChange(fn: (leader: LeaderInfo | null) => void): void {
     this.leaderListeners.push(fn);
   }
 
   async start(): Promise<void> {
+    this.startedAtMs = Date.now();
     this.transport.onMessages((msgs) => {
       const now = Date.now();
       for (const m of msgs) {
@@ -201,7 +216,10 @@ export class RaftNode {
       this.process();
     });
     // Always answered (false when beacons are off here): a peer's beacon is not an error.
-    this.transport.onBeacon((from, term) => this.raft.leaderAlive(from, term));
+    this.transport.onBeacon((from, term) => {
+      this.lastHeardMs.set(from, Date.now());
+      return this.raft.leaderAlive(from, term);
+    });
     await this.transport.start();
     this.beacon?.start();
     this.every(this.cfg.tickMs, () => {
@@ -478,6 +496,10 @@ export class RaftNode {
   private observeLeader(): void {
     if (this.raft.currentLeader() === this.leaderSince.leader && this.raft.currentTerm() === this.leaderSince.term) return;
     const st = this.raft.status();
+    // Proposals are taken only while leading, so every one still waiting belongs to the
+    // leadership that just ended (check-quorum or a higher term): none can commit through
+    // this node any more, and their callers should not wait out proposalTimeoutMs for that.
+    if (this.leaderSince.leader === this.cfg.selfId) this.tracker.leadershipLost();
     if (st.leader !== null) {
       this.electionsObserved += 1;
       this.lastElectionMs = Date.now();

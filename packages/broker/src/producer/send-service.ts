@@ -221,6 +221,7 @@ export class SendService {
     } catch (err) {
       const e = err as Error & { code?: string; retriable?: boolean };
       if (e.code === 'TIMEOUT') throw new UnknownOutcomeError(`${what} timed out; it may still be stored`, { cause: e });
+      if (e.code === 'LOST') throw new UnknownOutcomeError(`${what}: this node stopped leading before it committed; it may still be stored`, { cause: e });
       // The node's pending-proposal bound, or the core's: back-pressure the client may retry.
       if (e.code === 'BUSY' || e.name === 'BusyError') throw new BusyError(e.message, { cause: e });
       if (e.name === 'NotLeaderError' || e.code === 'DROPPED' || e.code === 'STOPPED') throw new NoLeaderError(`${what} not stored: ${e.message}`);

@@ -53,6 +53,17 @@ describe('V2Server forwarding when the leader dies', () => {
     expect(calls).toEqual(['old:1']);
   });
 
+  it('a node cut off from the group answers HA_NOT_AVAILABLE at once instead of waiting for a leader', async () => {
+    let polls = 0;
+    let cutOffAsked = 0;
+    const locator = { leaderTarget: () => (polls++, null), cutOff: () => (cutOffAsked++, true) };
+    const server = new V2Server({ SendMessage: async () => ({}) }, () => {}, locator, {} as ForwardClient, pino({ level: 'silent' }));
+    const res = (await server.dispatch('SendMessage', oneMessage, ctx)) as { status: { code: number } };
+    expect(res.status.code).toBe(Code.HA_NOT_AVAILABLE);
+    // One look at the leader and at the cut-off, not leaderWaitMs / 20 ms = 150 polls.
+    expect({ polls, cutOffAsked }).toEqual({ polls: 1, cutOffAsked: 1 });
+  });
+
   it('does not retry a failure that is not "unreachable" (the leader answered)', async () => {
     const calls: string[] = [];
     const forward = {

@@ -35,6 +35,12 @@ export interface TelemetryHandler {
 export interface LeaderLocator {
   /** 'self' when this node leads and may serve; the leader's peer address; or null (no leader). */
   leaderTarget(): 'self' | string | null;
+  /**
+   * True while this node hears from no other member (a partition): waiting for a leader would
+   * only run out the client's own timeout, so a call answers "no leader" at once and the
+   * client retries on another node. Absent: never.
+   */
+  cutOff?(): boolean;
 }
 
 export class V2Server {
@@ -136,13 +142,14 @@ export class V2Server {
   }
 
   /**
-   * During an election, wait (bounded) for a leader rather than fail the client's call at once.
-   * With `unlike`, wait for a leader other than that (unreachable) one.
+   * During an election, wait (bounded) for a leader rather than fail the client's call at once;
+   * not on a node cut off from the group. With `unlike`, wait for a leader other than that
+   * (unreachable) one.
    */
   private async awaitLeader(unlike: string | null = null): Promise<'self' | string | null> {
     const wanted = (t: 'self' | string | null) => t !== null && t !== unlike;
     let target = this.locator.leaderTarget();
-    for (let waitedMs = 0; !wanted(target) && waitedMs < leaderWaitMs; waitedMs += leaderPollMs) {
+    for (let waitedMs = 0; !wanted(target) && waitedMs < leaderWaitMs && this.locator.cutOff?.() !== true; waitedMs += leaderPollMs) {
       await new Promise((r) => setTimeout(r, leaderPollMs));
       target = this.locator.leaderTarget();
     }

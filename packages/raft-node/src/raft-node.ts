@@ -189,10 +189,10 @@ export class RaftNode {
 
   /**
    * Milliseconds since this node last heard from any peer (a Raft message or a leader beacon),
-   * counted from its start. A node that stays quiet past an election timeout or two is cut off
-   * from the group rather than waiting out an election: in a healthy group the leader's
-   * heartbeats and beacons arrive every 50-100 ms, and after a leader dies the followers' votes
-   * reach each other within an election timeout.
+   * counted from its start. In a healthy group the leader's heartbeats and beacons arrive every
+   * 50-100 ms, and after a leader dies the followers' votes reach each other within an election
+   * timeout, so a node quiet for longer than that is cut off from the group (the broker counts
+   * three base election timeouts) rather than waiting out an election.
    */
   quietForMs(): number {
     let last = this.startedAtMs;

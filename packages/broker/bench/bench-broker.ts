@@ -27,7 +27,7 @@ import { BenchUsageError, cpuMs, openLoop, peakRssMiB, runBench, type BenchArgs 
 import cliProgress from 'cli-progress';
 import { LocalCluster } from '../src/local/local-cluster.ts';
 import { group, silent } from './bench-common.ts';
-import { eventLoopDelayMaxMs, failoverGap, idleCpuPercent, idleWindowMs, leaderEndpoint } from './cluster-probes.ts';
+import { failoverGap, idleCpuPercent, idleWindowMs, leaderEndpoint, leaderLoopDelayDuring } from './cluster-probes.ts';
 import { rawClient, rawMessages, rawSendOne } from './raw-client.ts';
 import { delayLateness, drain, endToEnd, rawDrain } from './receive-load.ts';
 import { batchedFor, fill, flood, floodConnections, floodRate, sendFor } from './send-load.ts';
@@ -178,11 +178,7 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
       }
     };
     if (steps.has('flood')) await step(`flood over ${floodConnections} connections`, async () => {
-      const before = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
-      const metricsUrl = `http://${before.node.plan.host}:${before.node.plan.metricsPort}/metrics`;
-      await eventLoopDelayMaxMs(metricsUrl); // a scrape restarts the node's delay histogram
-      const r = await flood(await leaderEndpoint(cluster), body, seconds);
-      const delayMaxMs = await eventLoopDelayMaxMs(metricsUrl);
+      const { leader: before, delayMaxMs, result: r } = await leaderLoopDelayDuring(cluster, async () => flood(await leaderEndpoint(cluster), body, seconds));
       const after = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
       const label = `${floodRate}/s over ${floodConnections} connections`;
       add(`acknowledged per second, flood of ${label}`, r.succeededPerS, 'msg/s');
@@ -198,13 +194,9 @@ async function main(values: BenchArgs<typeof command.flags>): Promise<void> {
       add('end-to-end latency p99', e2e.p99, 'ms', 2);
     });
     if (steps.has('delay')) await step('delayed delivery', async () => {
-      const leader = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
-      const metricsUrl = `http://${leader.node.plan.host}:${leader.node.plan.metricsPort}/metrics`;
-      await eventLoopDelayMaxMs(metricsUrl); // a scrape restarts the node's delay histogram
-      const d = await delayLateness(p, endpoints[1]!);
       // The leader's timer releases each message: a long turn of its loop shows in the tail.
-      const delayMaxMs = await eventLoopDelayMaxMs(metricsUrl);
-      rows.push({ name: 'delayed messages received (due 10 ms apart)', raw: d.received, value: `${d.received} of ${d.count}` });
+      const { leader, delayMaxMs, result: d } = await leaderLoopDelayDuring(cluster, () => delayLateness(p, endpoints[1]!));
+      rows.push({ name: 'delayed messages received (due 10 ms apart)', raw: d.received, value: `${d.received} of ${d.sent} sent (${d.planned} planned)` });
       add('  delayed delivery lateness p50 (received - delivery time)', d.p50, 'ms');
       add('  delayed delivery lateness p99', d.p99, 'ms');
       add('  delayed delivery lateness max', d.max, 'ms');

@@ -1,5 +1,5 @@
-// What the bench reads off the cluster itself: idle CPU, the event-loop delay metric, the
-// leader's endpoint, and the send gap across a kill -9 of the leader.
+// What the bench reads off the cluster itself: idle CPU, the leader's event-loop delay over a
+// step, the leader's endpoint, and the send gap across a kill -9 of the leader.
 
 import type { Producer } from 'rocketmq-client-nodejs';
 import { cpuMs } from '@ledgermq/raft-node';
@@ -21,8 +21,20 @@ export async function idleCpuPercent(cluster: LocalCluster): Promise<number[]> {
   return pids.map((pid, i) => (100 * ((cpuMs(pid) ?? NaN) - (before[i] ?? NaN))) / elapsedMs);
 }
 
+/**
+ * Runs `work` and reads the leader's longest event-loop delay over it: the leader (as it was
+ * when `work` began) and that delay, with `work`'s result.
+ */
+export async function leaderLoopDelayDuring<T>(cluster: LocalCluster, work: () => Promise<T>): Promise<{ leader: { id: string; term: number }; delayMaxMs: number | null; result: T }> {
+  const leader = await cluster.waitForLeader(group, { timeoutMs: 60_000 });
+  const metricsUrl = `http://${leader.node.plan.host}:${leader.node.plan.metricsPort}/metrics`;
+  await eventLoopDelayMaxMs(metricsUrl); // a scrape restarts the node's delay histogram
+  const result = await work();
+  return { leader: { id: leader.id, term: leader.term }, delayMaxMs: await eventLoopDelayMaxMs(metricsUrl), result };
+}
+
 /** nodejs_eventloop_lag_max_seconds of a node, in ms: the longest delay since its previous scrape. */
-export async function eventLoopDelayMaxMs(metricsUrl: string): Promise<number | null> {
+async function eventLoopDelayMaxMs(metricsUrl: string): Promise<number | null> {
   const text = await (await fetch(metricsUrl, { signal: AbortSignal.timeout(10_000) })).text();
   const m = /^nodejs_eventloop_lag_max_seconds(?:\{[^}]*\})? (\S+)$/m.exec(text);
   return m === null ? null : Number(m[1]) * 1000;

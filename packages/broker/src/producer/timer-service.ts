@@ -14,7 +14,10 @@ import type { SendService } from './send-service.ts';
 
 /** A leader's rounds are at most this far apart, even with nothing due (a safety sweep). */
 export const timerSweepMs = 1_000;
-/** While releases are in flight (a failed one comes back due 100 ms later), rounds poll this often. */
+/**
+ * How often rounds poll while something can change with no wake: releases in flight (a failed
+ * one comes back due 100 ms later), or a new leader that does not serve yet (broker-node.ts).
+ */
 export const timerBusyRoundMs = 20;
 /** Timer messages held in memory at once; beyond it scanning waits (they stay in the log). */
 export const timerHeapMax = 1_000_000;

@@ -48,6 +48,9 @@ class LedgerAdapter implements SimLedger {
   saveHardState(hs: HardState): void {
     this.ledger.saveHardState(hs);
   }
+  saveCommitHint(commit: number): void {
+    this.ledger.saveCommitHint(commit);
+  }
   append(entries: readonly Entry[]): void {
     this.ledger.append(entries);
   }

@@ -80,6 +80,21 @@ export const profiles: Readonly<Record<string, SimProfile>> = {
     proposeGapMs: 10,
     readGapMs: 20,
   },
+  /**
+   * Membership changes under crashes and cuts: a removed node that has not heard its removal
+   * committed may still win an election, then remove itself; power loss takes back the commit
+   * hints that told a node it was a voter again.
+   */
+  membership: {
+    name: 'membership',
+    mix: { ...defaultMix, meanGapMs: 60, weights: { 'remove-add': 4, crash: 2, 'crash-many': 2, isolate: 2, transfer: 1, lossy: 1 }, tearRate: 0, downMaxMs: 150, partitionMaxMs: 300 },
+    network: { dropRate: 0.01, dupRate: 0.01, delayMinMs: netDelayMinMs, delayMaxMs: netDelayMaxMs },
+    crashAfterVoteRate: 0.05,
+    newLeaderFaultRate: 0.1,
+    fsyncLatencyMaxMs,
+    proposeGapMs: 10,
+    readGapMs: 100,
+  },
   /** Leader churn with partial replication: the figure-8 shape. */
   churn: {
     name: 'churn',

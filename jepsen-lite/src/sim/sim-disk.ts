@@ -9,6 +9,8 @@ import { MemoryStorage, type Entry, type HardState, type LogStorage, type Snapsh
 export interface SimLedger extends LogStorage {
   hardState(): HardState;
   saveHardState(hs: HardState): void;
+  /** A newer commit index, saved without fsync (a crash may lose it); only durable entries. */
+  saveCommitHint(commit: number): void;
   append(entries: readonly Entry[]): void;
   sync(): { index: number; term: number };
   installSnapshot(snap: Snapshot): void;
@@ -48,6 +50,8 @@ export class MemoryDisk implements SimDisk {
 
 class MemoryLedger extends MemoryStorage implements SimLedger {
   private hs: HardState;
+  /** The hard state as last fsynced: the commit hint is not in it. */
+  private syncedHs: HardState;
 
   constructor(
     entries: readonly Entry[],
@@ -56,6 +60,7 @@ class MemoryLedger extends MemoryStorage implements SimLedger {
   ) {
     super();
     this.hs = hs;
+    this.syncedHs = hs;
     super.append(entries);
   }
 
@@ -65,11 +70,16 @@ class MemoryLedger extends MemoryStorage implements SimLedger {
 
   saveHardState(hs: HardState): void {
     this.hs = hs;
+    this.syncedHs = hs;
     this.persist(this.allEntries(), hs);
   }
 
+  saveCommitHint(commit: number): void {
+    if (commit > this.hs.commit) this.hs = { ...this.hs, commit };
+  }
+
   sync(): { index: number; term: number } {
-    this.persist(this.allEntries(), this.hs);
+    this.persist(this.allEntries(), this.syncedHs);
     const last = this.lastIndex();
     return { index: last, term: this.term(last) ?? 0 };
   }

@@ -162,7 +162,7 @@ export class SimNode {
     const raft = this.core();
     const ledger = this.ledger as SimLedger;
     this.host.debug(`${this.id} ready hs=${JSON.stringify(rd.hardState)} snap=${rd.snapshot?.meta.index ?? '-'} ents=${rd.entries.map((e) => `${e.index}@${e.term}`).join(',')} msgs=${rd.messages.length} committed=${rd.committed.map((e) => `${e.index}@${e.term}`).join(',')}`);
-    if (rd.hardState) this.persistHardState(rd.hardState);
+    if (rd.hardState) this.persistHardState(rd.hardState, rd.mustSync);
     if (rd.snapshot) {
       ledger.installSnapshot(rd.snapshot);
       this.snapshotsInstalled++;
@@ -228,15 +228,22 @@ export class SimNode {
   }
 
   /**
-   * Term and vote are fsynced before any message leaves (saveHardState fsyncs). The commit
-   * hint is clamped to the core's persisted index: a plain `min(commit, lastIndex)` would let
-   * the hint cover a stale suffix this very Ready is about to replace, which a restart would
-   * then apply as committed (found by this simulator, seed 6 of the memory disk).
+   * As raft-node does: term and vote, and a commit that made a membership change take effect
+   * (`mustSync`), are fsynced before any message leaves (saveHardState fsyncs); the commit
+   * index alone goes to the unfsynced commit hint, which every simulated crash (a power loss)
+   * may take back. The commit is clamped to the core's persisted index: a plain
+   * `min(commit, lastIndex)` would let it cover a stale suffix this very Ready is about to
+   * replace, which a restart would then apply as committed (found by this simulator, seed 6 of
+   * the memory disk).
    */
-  private persistHardState(hs: HardState): void {
+  private persistHardState(hs: HardState, mustSync: boolean): void {
     const ledger = this.ledger as SimLedger;
     const commit = Math.max(this.savedHs.commit, Math.min(hs.commit, this.core().status().persistedIndex));
-    if (hs.term === this.savedHs.term && hs.vote === this.savedHs.vote && commit === this.savedHs.commit) return;
+    if (!mustSync && hs.term === this.savedHs.term && hs.vote === this.savedHs.vote) {
+      if (commit > this.savedHs.commit) ledger.saveCommitHint(commit);
+      this.savedHs = { ...this.savedHs, commit };
+      return;
+    }
     const saved = { term: hs.term, vote: hs.vote, commit };
     ledger.saveHardState(saved);
     this.savedHs = saved;

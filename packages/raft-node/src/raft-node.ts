@@ -359,7 +359,7 @@ export class RaftNode {
   }
 
   private handleReady(rd: Ready): void {
-    if (rd.hardState) this.persistHardState(rd.hardState);
+    if (rd.hardState) this.persistHardState(rd.hardState, rd.mustSync);
     if (rd.snapshot) {
       this.ledger.installSnapshot(rd.snapshot);
       this.sm.restore(rd.snapshot.data, rd.snapshot.meta.index);
@@ -399,13 +399,14 @@ export class RaftNode {
   }
 
   /**
-   * Term and vote are fsynced at once (before any message that depends on them leaves).
-   * The commit hint alone is saved lazily by housekeeping: it is only a hint.
+   * Term and vote are fsynced at once (before any message that depends on them leaves), and so
+   * is a commit that made a membership change take effect (`mustSync`: a node must not forget
+   * it). The commit hint alone is saved lazily by housekeeping: it is only a hint.
    */
-  private persistHardState(hs: HardState): void {
+  private persistHardState(hs: HardState, mustSync: boolean): void {
     this.pendingCommitHint = hs.commit;
     const saved = this.savedHardState;
-    if (hs.term === saved.term && hs.vote === saved.vote) return;
+    if (!mustSync && hs.term === saved.term && hs.vote === saved.vote) return;
     const commit = Math.min(hs.commit, this.ledger.durableIndex());
     this.ledger.saveHardState({ term: hs.term, vote: hs.vote, commit });
     this.savedHardState = { term: hs.term, vote: hs.vote, commit };

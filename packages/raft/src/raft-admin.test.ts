@@ -96,6 +96,78 @@ describe('membership', () => {
     expect(c.raft('a').status()).toMatchObject({ role: 'follower', term: t });
   });
 
+  it('a membership change takes effect once committed and durable here, and its hard state must be fsynced', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.tickAll(1);
+    const x = c.raft('a').propose(text('x')).index;
+    c.stabilize();
+    c.tickAll(1);
+    // A commit alone is only a hint: no fsync asked for.
+    expect(c.node('b').hardState.commit).toBeGreaterThanOrEqual(x);
+    expect(c.node('b').syncedHardState.commit).toBeLessThan(x);
+    c.addNode('d', ['a', 'b', 'c']);
+    c.node('a').autoPersist = false;
+    const { index } = c.raft('a').proposeConfChange({ type: ConfChangeType.AddNode, node: 'd' });
+    c.stabilize();
+    // b and c hold it: committed, but not yet durable on a.
+    expect(c.raft('a').status().commit).toBeGreaterThanOrEqual(index);
+    expect(c.raft('a').status().conf.voters).toEqual(['a', 'b', 'c']);
+    c.fsync('a');
+    expect(c.raft('a').status().conf.voters).toEqual(['a', 'b', 'c', 'd']);
+    const rd = c.raft('a').ready();
+    expect(rd.mustSync).toBe(true);
+    expect(rd.hardState?.commit).toBeGreaterThanOrEqual(index);
+  });
+
+  it('a removed leader hands over at once: it tells the others the commit and asks one to campaign', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.tickAll(1);
+    c.raft('a').proposeConfChange({ type: ConfChangeType.RemoveNode, node: 'a' });
+    // No ticks: without the handover nobody campaigns before an election timeout.
+    c.stabilize();
+    expect(c.sent.filter((m) => m.type === MessageType.TimeoutNow && m.from === 'a')).toHaveLength(1);
+    const leaders = c.leaders();
+    expect(leaders).toHaveLength(1);
+    expect(c.raft(leaders[0]!).status()).toMatchObject({ term: 2, conf: { voters: ['b', 'c'] } });
+  });
+
+  it('a node added back remembers it through a power loss, so it can lead when its log is the longest', () => {
+    const c = new TestCluster(['a', 'b', 'c']);
+    c.campaign('a');
+    c.tickAll(1);
+    const removeC = c.raft('a').proposeConfChange({ type: ConfChangeType.RemoveNode, node: 'c' }).index;
+    c.stabilize();
+    c.raft('a').proposeConfChange({ type: ConfChangeType.AddNode, node: 'c' });
+    c.stabilize();
+    expect(c.raft('c').status().conf.voters).toEqual(['a', 'b', 'c']);
+    // b falls behind; x commits on a and c.
+    c.isolate('b');
+    c.raft('a').propose(text('x'));
+    c.stabilize();
+    // a removes itself through c's acknowledgement; whatever a says after that is lost.
+    c.raft('a').proposeConfChange({ type: ConfChangeType.RemoveNode, node: 'a' });
+    c.process('a');
+    c.deliver();
+    c.process('c');
+    c.deliver();
+    c.cutLink('a', 'c');
+    c.process('a');
+    expect(c.raft('a').status()).toMatchObject({ role: 'follower', conf: { voters: ['b', 'c'] } });
+    // c loses power: its commit hint is gone, and its state machine last checkpointed right after
+    // it applied its own removal. It must still know that it was added back.
+    const applied = c.node('c').applied;
+    applied.splice(applied.findIndex((e) => e.index > removeC));
+    c.restart('c', { powerLoss: true });
+    expect(c.raft('c').status().conf.voters).toContain('c');
+    // b cannot win (a and c hold longer logs) and a may not lead: only c can.
+    c.heal();
+    c.tickAll(60);
+    expect(c.leaders()).toEqual(['c']);
+    expect(c.raft('c').status().conf.voters).toEqual(['b', 'c']);
+  });
+
   it('refuses a conf change before the no-op commits, and nonsense changes', () => {
     const c = new TestCluster(['a', 'b', 'c']);
     const a = c.raft('a');

@@ -84,6 +84,8 @@ export class Raft {
 
   private msgs: Message[] = [];
   private prevHardState: HardState;
+  /** A membership change took effect since the last Ready: its hard state must be fsynced. */
+  private confSyncWanted = false;
 
   constructor(cfg: RaftConfig) {
     assert(typeof cfg.id === 'string' && cfg.id.length > 0, 'config id must be a non-empty string');
@@ -226,6 +228,8 @@ export class Raft {
   persisted(index: number, term: number): void {
     assert(Number.isSafeInteger(index) && index >= 0 && Number.isSafeInteger(term) && term >= 0, 'persisted(index, term)');
     if (!this.log.stableTo(index, term)) return;
+    // A committed membership change waits for its entry to be durable here (applyCommittedConf).
+    this.applyCommittedConf();
     if (this.role === RaftRole.Leader) {
       if (this.maybeCommit()) this.broadcastCommit();
     } else {
@@ -239,6 +243,7 @@ export class Raft {
     return (
       this.msgs.length > 0 ||
       this.hardStateChanged() ||
+      this.confSyncWanted ||
       this.log.hasUnhanded() ||
       this.committedLimit() > this.applying
     );
@@ -246,9 +251,12 @@ export class Raft {
 
   ready(): Ready {
     let hardState: HardState | null = null;
-    if (this.hardStateChanged()) {
+    let mustSync = false;
+    if (this.hardStateChanged() || this.confSyncWanted) {
       hardState = this.reportedHardState();
+      mustSync = this.confSyncWanted || hardState.term !== this.prevHardState.term || hardState.vote !== this.prevHardState.vote;
       this.prevHardState = hardState;
+      this.confSyncWanted = false;
     }
     const snapshot = this.log.takeSnapshot();
     if (snapshot !== null) this.applying = Math.max(this.applying, snapshot.meta.index);
@@ -261,7 +269,7 @@ export class Raft {
       committed = this.log.entries(this.applying + 1, hi + 1, committedBatchBytesMax);
       this.applying = committed[committed.length - 1]?.index ?? this.applying;
     }
-    return { hardState, snapshot, entries, messages, committed };
+    return { hardState, mustSync, snapshot, entries, messages, committed };
   }
 
   advance(rd: Ready): void {
@@ -877,17 +885,27 @@ export class Raft {
     this.applyCommittedConf();
   }
 
-  /** The configuration in force is the latest committed conf change. */
+  /**
+   * The configuration in force is the latest conf change that is committed and durable here.
+   * Once one takes effect the hard state must be fsynced (Ready.mustSync): a node must never
+   * forget a committed membership, above all one that made it a voter again. The commit index
+   * alone is only a hint that a power loss may take back; a node that woke up believing it was
+   * still removed would not campaign, and the group may have no other voter able to win
+   * (found by the simulator: seed 362965618432).
+   */
   private applyCommittedConf(): void {
     let changed = false;
-    while (this.confIndexes.length > 0 && (this.confIndexes[0] ?? Infinity) <= this.commit) {
+    const limit = Math.min(this.commit, this.log.persistedIndex);
+    while (this.confIndexes.length > 0 && (this.confIndexes[0] ?? Infinity) <= limit) {
       const index = this.confIndexes.shift() as number;
       const [e] = this.log.entries(index, index + 1, 0);
       assert(e !== undefined && e.type === EntryType.ConfChange, `conf change entry ${index} missing`);
       this.applyConfChange(decodeConfChange(e.data));
       changed = true;
     }
-    if (changed && this.role === RaftRole.Leader) this.syncProgressWithConf();
+    if (!changed) return;
+    this.confSyncWanted = true;
+    if (this.role === RaftRole.Leader) this.syncProgressWithConf();
   }
 
   private applyConfChange(cc: ConfChange): void {
@@ -901,8 +919,7 @@ export class Raft {
 
   private syncProgressWithConf(): void {
     if (!this.voters.includes(this.id)) {
-      // A leader removed from the group hands over by stepping down once its removal is committed.
-      this.becomeFollower(this.term, null);
+      this.handOverAfterRemoval();
       return;
     }
     for (const id of [...this.progress.keys()]) if (!this.voters.includes(id)) this.progress.delete(id);
@@ -912,6 +929,28 @@ export class Raft {
       this.progress.set(v, new Progress(this.log.lastIndex() + 1));
       this.sendAppends(v);
     }
+  }
+
+  /**
+   * A leader whose removal took effect steps down. First it tells the remaining voters the
+   * commit that contains the removal (none of them may know it yet, and a voter that does not
+   * know a membership which includes it never campaigns), and asks the most caught-up one to
+   * campaign at once (TimeoutNow) instead of after an election timeout. Both are best effort:
+   * if they are lost, the voters' own election timeouts and durable memberships still elect.
+   */
+  private handOverAfterRemoval(): void {
+    let best: NodeId | null = null;
+    let bestMatch = -1;
+    for (const [id, pr] of this.progress) {
+      if (!this.voters.includes(id)) continue;
+      if (!this.sendAppends(id)) this.sendHeartbeat(id);
+      if (pr.match > bestMatch) {
+        best = id;
+        bestMatch = pr.match;
+      }
+    }
+    if (best !== null && bestMatch === this.log.lastIndex()) this.send({ type: MessageType.TimeoutNow, to: best });
+    this.becomeFollower(this.term, null);
   }
 
   private scanConfEntries(lo: number, hi: number): void {

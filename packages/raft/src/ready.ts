@@ -3,7 +3,8 @@
 // Driving loop:
 //   1. feed inputs: raft.tick(), raft.step(msg), raft.propose(data), raft.persisted(i, t), ...
 //   2. if raft.hasReady(): const rd = raft.ready()
-//   3. persist rd.hardState (fsync) if not null, install rd.snapshot if not null,
+//   3. persist rd.hardState if not null (fsynced when rd.mustSync; a change of the commit
+//      index alone may be saved lazily, as a hint), install rd.snapshot if not null,
 //      append rd.entries (truncating the log from rd.entries[0].index),
 //   4. send rd.messages (only after step 3's hardState and snapshot are durable),
 //   5. apply rd.committed to the state machine, in order,
@@ -16,8 +17,14 @@
 import type { Entry, HardState, Message, NodeId, RaftRole, Snapshot, ConfState } from './types.ts';
 
 export interface Ready {
-  /** Non-null when term, vote or commit hint changed: fsync before sending `messages`. */
+  /** Non-null when term, vote or commit hint changed, or when `mustSync` asks for it again. */
   readonly hardState: HardState | null;
+  /**
+   * `hardState` must be durable (fsynced) before `messages` leave: term or vote changed, or a
+   * membership change took effect (a node must not forget a committed membership; the commit
+   * hint alone may be lost by a power loss). False: the commit index alone moved.
+   */
+  readonly mustSync: boolean;
   /** Non-null when a snapshot from the leader must be installed (replacing the log). */
   readonly snapshot: Snapshot | null;
   /** To append; if entries[0].index <= the log's last index, the log is truncated there first. */

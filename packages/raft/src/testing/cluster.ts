@@ -21,7 +21,10 @@ export interface SimNode {
   readonly id: NodeId;
   raft: Raft;
   readonly storage: MemoryStorage;
+  /** The hard state as last reported, commit hint included (what a clean restart finds). */
   hardState: HardState;
+  /** The hard state as last fsynced (rd.mustSync): what a power loss leaves. */
+  syncedHardState: HardState;
   readonly applied: Entry[];
   conf: ConfState | null;
   /** When false, appended entries wait for fsync() before raft.persisted(). */
@@ -66,6 +69,7 @@ export class TestCluster {
       id,
       storage,
       hardState: { term: 0, vote: null, commit: 0 },
+      syncedHardState: { term: 0, vote: null, commit: 0 },
       applied: [],
       conf: null,
       autoPersist: true,
@@ -113,6 +117,7 @@ export class TestCluster {
       assert(round < roundsMax, 'ready loop does not converge');
       const rd = n.raft.ready();
       if (rd.hardState !== null) n.hardState = rd.hardState;
+      if (rd.hardState !== null && rd.mustSync) n.syncedHardState = rd.hardState;
       if (rd.snapshot !== null) {
         n.storage.installSnapshot(rd.snapshot);
         n.applied.length = 0;
@@ -218,9 +223,13 @@ export class TestCluster {
     this.cut.clear();
   }
 
-  /** Simulates a crash and restart: unsynced writes are lost, the core is rebuilt from disk. */
-  restart(id: NodeId): void {
+  /**
+   * Simulates a crash and restart: unsynced writes are lost, the core is rebuilt from disk.
+   * `powerLoss` also loses the commit hint (the hard state goes back to its last fsync).
+   */
+  restart(id: NodeId, opts: { powerLoss?: boolean } = {}): void {
     const n = this.node(id);
+    if (opts.powerLoss === true) n.hardState = n.syncedHardState;
     n.storage.truncateAfter(Math.max(n.durableIndex, n.storage.firstIndex() - 1));
     const lastApplied = n.applied[n.applied.length - 1]?.index ?? 0;
     assert(lastApplied <= n.storage.lastIndex(), 'applied entries must have been durable');

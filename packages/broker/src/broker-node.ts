@@ -47,7 +47,8 @@ function unreachableAfterMs(cfg: BrokerConfig): number {
 /**
  * A node that heard from no peer for three base election timeouts (1.5 s by default) is cut off
  * (v2-server.ts): after a leader's death the followers' votes reach each other within one
- * randomized timeout (at most two base ones).
+ * randomized timeout (at most two base ones). So is a node that knows it was removed from the
+ * group: no leader will tell it who leads.
  */
 function cutOffAfterMs(cfg: BrokerConfig): number {
   return 3 * cfg.node.tickMs * cfg.node.electionTicks;
@@ -185,7 +186,7 @@ export class BrokerNode {
         await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
       },
     });
-    v2 = new V2Server(instrumentHandlers(handlers, metrics), (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft), cutOff: () => raft.quietForMs() > cutOffAfterMs(cfg) }, forward, log.child({ component: 'v2' }), cfg.credentials);
+    v2 = new V2Server(instrumentHandlers(handlers, metrics), (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft), cutOff: () => raft.quietForMs() > cutOffAfterMs(cfg) || !raft.isVoter() }, forward, log.child({ component: 'v2' }), cfg.credentials);
     const admin = new AdminServer(raft, log.child({ component: 'admin' }), checkProposal);
     const registrar = cfg.namesrvAddrs.length > 0
       ? new NamesrvRegistrar({ addresses: cfg.namesrvAddrs, intervalMs: cfg.registerIntervalMs, registration: () => registration(cfg, raft, store), logger: log.child({ component: 'namesrv' }) })

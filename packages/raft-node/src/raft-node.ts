@@ -200,6 +200,15 @@ export class RaftNode {
     return Date.now() - last;
   }
 
+  /**
+   * Whether this node is a voter of the group's configuration as it knows it. A node whose
+   * removal took effect here hears from no leader any more (the leader replicates to voters
+   * only), so it cannot learn who leads.
+   */
+  isVoter(): boolean {
+    return this.raft.isVoter();
+  }
+
   /** Calls `fn` after every change of leader or term seen here (for NameServer re-registration). */
   onLeaderChange(fn: (leader: LeaderInfo | null) => void): void {
     this.leaderListeners.push(fn);

@@ -128,6 +128,8 @@ describe('membership', () => {
     // No ticks: without the handover nobody campaigns before an election timeout.
     c.stabilize();
     expect(c.sent.filter((m) => m.type === MessageType.TimeoutNow && m.from === 'a')).toHaveLength(1);
+    expect(c.raft('a').isVoter()).toBe(false);
+    expect(c.raft('b').isVoter()).toBe(true);
     const leaders = c.leaders();
     expect(leaders).toHaveLength(1);
     expect(c.raft(leaders[0]!).status()).toMatchObject({ term: 2, conf: { voters: ['b', 'c'] } });

@@ -292,6 +292,11 @@ export class Raft {
     return this.leader;
   }
 
+  /** Whether this node is a voter of the configuration in force here (false once its removal took effect). */
+  isVoter(): boolean {
+    return this.voters.includes(this.id);
+  }
+
   commitIndex(): number {
     return this.commit;
   }

@@ -62,13 +62,22 @@ export class ReceiveService {
   private readonly dirty = new Set<string>();
   private seq = 0;
   private rotation = 0;
+  /** Bumped by reset(): a long poll begun under an earlier leadership ends at once. */
+  private epoch = 0;
 
   constructor(private readonly deps: ReceiveDeps) {}
 
-  /** Leadership changed: forget everything not in the log. */
+  /**
+   * Leadership changed: forget everything not in the log, and end the long polls waiting here.
+   * They answer "no new message" and their clients poll again, finding the new leader; held
+   * until their time ran out, a consumer would hear nothing for up to its whole poll, and a
+   * poll woken later would hand out messages this node no longer owns.
+   */
   reset(): void {
     this.queues.clear();
     this.dirty.clear();
+    this.epoch += 1;
+    this.deps.arrivals.notifyAll();
   }
 
   async receive(req: ReceiveRequest): Promise<Received[]> {
@@ -76,6 +85,7 @@ export class ReceiveService {
     // The poll's deadline is on the monotonic clock: a wall-clock jump must not stretch (or cut)
     // the time a client waits. Invisibility stays on the wall clock (receipts carry it).
     const deadline = performance.now() + req.longPollMs;
+    const epoch = this.epoch;
     let gone = false;
     void req.cancelled.then(() => (gone = true));
     for (;;) {
@@ -84,7 +94,7 @@ export class ReceiveService {
       if (got.length > 0 || left <= 0) return got;
       const wake = Math.min(left, this.nextVisibleIn(req));
       await this.deps.arrivals.wait(req.topic, wake, req.cancelled);
-      if (gone) return [];
+      if (gone || this.epoch !== epoch) return [];
     }
   }
 

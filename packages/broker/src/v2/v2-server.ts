@@ -36,9 +36,9 @@ export interface LeaderLocator {
   /** 'self' when this node leads and may serve; the leader's peer address; or null (no leader). */
   leaderTarget(): 'self' | string | null;
   /**
-   * True while this node hears from no other member (a partition): waiting for a leader would
-   * only run out the client's own timeout, so a call answers "no leader" at once and the
-   * client retries on another node. Absent: never.
+   * True while this node hears from no other member (a partition), or knows it is no longer a
+   * member (removed): waiting for a leader would only run out the client's own timeout, so a
+   * call answers "no leader" at once and the client retries on another node. Absent: never.
    */
   cutOff?(): boolean;
 }

@@ -1,11 +1,14 @@
 // Black-box: a membership change survives a restart. A follower is removed through the leader's
-// admin endpoint, then the leader is killed and started again: every node, the restarted one
+// admin endpoint (routes stop naming it, though it keeps running), then the leader is killed and
+// started again: every node, the restarted one
 // included, must still count the two remaining members as the group (a node that forgot them
 // would rebuild its voters from nothing, as the store's first applied ConfChange once did).
 
 import { existsSync } from 'node:fs';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { BrokerAdminClient } from '@ledgermq/broker/admin';
 import { brokerMainPath, LocalCluster } from '@ledgermq/broker/local';
+import { NamesrvClient } from '@ledgermq/namesrv';
 import { tmpDir } from './support/tmp-dir.ts';
 import { waitFor } from './support/wait.ts';
 
@@ -29,6 +32,13 @@ describe.skipIf(!existsSync(brokerMainPath))('membership across a restart', () =
 
   it('a node restarted after a follower was removed still has the two remaining voters', async () => {
     const leader = await cluster.waitForLeader(group, { timeoutMs: 30_000 });
+    // A topic for the route check below (registered with the next registration: the removal's).
+    const admin = new BrokerAdminClient(`${leader.node.plan.host}:${leader.node.plan.adminPort}`);
+    try {
+      await admin.updateTopic({ topic: 'MemberTopic', readQueueNums: 1, writeQueueNums: 1 });
+    } finally {
+      admin.close();
+    }
     const removed = cluster.group(group).find((h) => h.id !== leader.id)!;
     const removedSelfId = removed.id.split('/').pop()!;
     await waitFor('the removal to commit', async () => {
@@ -42,6 +52,19 @@ describe.skipIf(!existsSync(brokerMainPath))('membership across a restart', () =
     const remaining = cluster.group(group).filter((h) => h.id !== removed.id);
     const expected = remaining.map((h) => h.id.split('/').pop()!).sort();
     for (const h of remaining) await waitFor(`${h.id} to apply the removal`, async () => sameVoters((await h.admin.status(2_000)).conf?.voters, expected), 20_000, 100);
+    // The removed node keeps running and registering: routes leave it out (the leader's voterIds).
+    const namesrv = new NamesrvClient(cluster.namesrvAddr());
+    try {
+      await waitFor('routes to leave the removed node out', async () => {
+        try {
+          return (await namesrv.queryRoute('MemberTopic')).groups.flatMap((g) => g.nodes.map((n) => n.nodeId)).sort().join(',') === expected.join(',');
+        } catch {
+          return false; // the topic is not registered yet
+        }
+      }, 20_000, 100);
+    } finally {
+      namesrv.close();
+    }
 
     await cluster.kill(leader.id, 'SIGKILL');
     cluster.start(leader.id);

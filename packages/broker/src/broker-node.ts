@@ -231,13 +231,14 @@ export class BrokerNode {
       if (leader?.self === true) this.timerWake.wake(0);
     });
     this.registrar?.start();
-    // A leader re-registers as soon as the set of peers it cannot reach changes, so routes stop
-    // naming a dead node within about an election timeout.
-    let unreachable = '';
+    // A leader re-registers as soon as the set of peers it cannot reach, or its configuration,
+    // changes, so routes stop naming a dead or removed node within about an election timeout.
+    let routed = '';
     this.intervals.push(setInterval(() => {
-      const now = this.raft.leader()?.self === true ? this.raft.unreachablePeers(this.unreachableAfterMs()).join(',') : '';
-      if (now !== unreachable) {
-        unreachable = now;
+      const leads = this.raft.leader()?.self === true;
+      const now = leads ? `${this.raft.unreachablePeers(this.unreachableAfterMs()).join(',')}|${this.raft.status().conf.voters.join(',')}` : '';
+      if (now !== routed) {
+        routed = now;
         this.registrar?.trigger();
       }
     }, livenessCheckIntervalMs));
@@ -381,6 +382,7 @@ function registration(cfg: BrokerConfig, raft: RaftNode, store: StoreStateMachin
     role: role as 'LEADER' | 'FOLLOWER' | 'CANDIDATE',
     raftTerm: st.term,
     unreachableNodeIds: st.role === 'leader' ? raft.unreachablePeers(unreachableAfterMs(cfg)) : [],
+    voterIds: st.role === 'leader' ? [...st.conf.voters].sort() : [],
     v2Endpoint: { host: cfg.advertisedHost, port: cfg.advertisedPort },
     adminAddress: advertisedAdminAddress(cfg),
     topics,

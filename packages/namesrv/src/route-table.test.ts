@@ -44,6 +44,18 @@ describe('RouteTable', () => {
     expect(t.queryRoute('TopicTest', 3_500)!.groups[0]!.nodes.map((n) => n.nodeId)).toEqual(['n0', 'n1', 'n2']);
   });
 
+  it("leaves out a registered node that is not a voter of the leader's configuration", () => {
+    const t = new RouteTable({ expireMs });
+    registerGroup(t, 1_000);
+    // n2 was removed from the group but keeps running and registering.
+    t.register(reg(0, { voterIds: ['n0', 'n1'] }), 2_000);
+    t.register(reg(2, { raftTerm: 3 }), 2_100);
+    expect(t.queryRoute('TopicTest', 2_500)!.groups[0]!.nodes.map((n) => n.nodeId)).toEqual(['n0', 'n1']);
+    // Added back: the leader says so and n2 is routed to again.
+    t.register(reg(0, { voterIds: ['n0', 'n1', 'n2'] }), 3_000);
+    expect(t.queryRoute('TopicTest', 3_500)!.groups[0]!.nodes.map((n) => n.nodeId)).toEqual(['n0', 'n1', 'n2']);
+  });
+
   it('routes a topic to every live node of its group, leader as broker id 0', () => {
     const t = new RouteTable({ expireMs });
     registerGroup(t, 1_000);

@@ -221,12 +221,16 @@ export class RouteTable {
     return nowMs - node.lastHeardMs <= this.expireMs;
   }
 
-  /** Nodes heard from within the expiry, less those the group's leader says it cannot reach. */
+  /**
+   * Nodes heard from within the expiry, less those the group's leader says it cannot reach or
+   * are not voters of its configuration (removed, yet still running and registering).
+   */
   private liveNodes(group: GroupEntry, nowMs: number): NodeEntry[] {
     const leader = this.leaderOf(group, nowMs);
     const unreachable = new Set(leader?.reg.unreachableNodeIds ?? []);
+    const voters = new Set(leader?.reg.voterIds ?? []);
     return [...group.nodes.values()]
-      .filter((n) => this.isLive(n, nowMs) && !unreachable.has(n.reg.nodeId))
+      .filter((n) => this.isLive(n, nowMs) && !unreachable.has(n.reg.nodeId) && (voters.size === 0 || voters.has(n.reg.nodeId)))
       .sort((a, b) => compare(a.reg.nodeId, b.reg.nodeId));
   }
 

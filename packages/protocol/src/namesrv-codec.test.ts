@@ -24,7 +24,8 @@ describe('checkRegistration', () => {
     expect(reg).toMatchObject({ brokerId: 1, role: 'LEADER', raftTerm: 4, v2Endpoint: { host: '127.0.0.1', port: 8081 } });
     // Fields a broker may leave out.
     const { adminAddress: _a, incarnation: _i, sequence: _s, raftTerm: _t, ...minimal } = good;
-    expect(checkRegistration(minimal)).toMatchObject({ adminAddress: '', incarnation: '', sequence: 0, raftTerm: 0 });
+    expect(checkRegistration(minimal)).toMatchObject({ adminAddress: '', incarnation: '', sequence: 0, raftTerm: 0, voterIds: [], unreachableNodeIds: [] });
+    expect(checkRegistration({ ...good, voterIds: ['n0', 'n2'] }).voterIds).toEqual(['n0', 'n2']);
   });
 
   it.each([
@@ -42,6 +43,8 @@ describe('checkRegistration', () => {
     [{ topics: [{ ...good.topics[0], perm: 8 }] }, 'topics[0].perm'],
     [{ topics: [{ ...good.topics[0], messageTypes: ['LITE'] }] }, 'topics[0].messageTypes'],
     [{ topics: [good.topics[0], good.topics[0]] }, 'topics'],
+    [{ voterIds: 'n0' }, 'voterIds'],
+    [{ voterIds: ['n 0'] }, 'voterIds[0]'],
   ])('refuses %j naming the field', (patch, field) => {
     try {
       checkRegistration({ ...good, ...patch });

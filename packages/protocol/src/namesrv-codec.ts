@@ -139,15 +139,16 @@ export function checkRegistration(value: unknown): BrokerRegistration {
     incarnation: incarnation(w['incarnation'] ?? '', 'incarnation'),
     sequence: integer(w['sequence'] ?? 0, 'sequence', 0, Number.MAX_SAFE_INTEGER),
     unreachableNodeIds: nodeIds(w['unreachableNodeIds'] ?? [], 'unreachableNodeIds'),
+    voterIds: nodeIds(w['voterIds'] ?? [], 'voterIds'),
   };
 }
 
 /** A group has at most a handful of nodes; a long list is a bug on the sender's side. */
-const unreachableIdsMax = 64;
+const nodeIdsMax = 64;
 
 function nodeIds(value: unknown, field: string): string[] {
   if (!Array.isArray(value)) throw new InvalidFieldError(field, 'not a list');
-  if (value.length > unreachableIdsMax) throw new InvalidFieldError(field, `more than ${unreachableIdsMax}`);
+  if (value.length > nodeIdsMax) throw new InvalidFieldError(field, `more than ${nodeIdsMax}`);
   return value.map((v, i) => checkBrokerName(v, `${field}[${i}]`));
 }
 

@@ -36,6 +36,12 @@ export interface BrokerRegistration {
   readonly topics: readonly TopicConfig[];
   /** LEADER only: nodes of the group it has not heard from lately (left out of routes). */
   readonly unreachableNodeIds?: readonly string[];
+  /**
+   * LEADER only: the voters of the group's configuration as it knows it. A registered node not
+   * among them (removed from the group but still running) is left out of routes. Absent or
+   * empty: every live node is routed (a broker that does not say).
+   */
+  readonly voterIds?: readonly string[];
   /** '' when the broker does not use incarnations (every registration is then applied). */
   readonly incarnation: string;
   readonly sequence: number;

@@ -186,7 +186,7 @@ export class BrokerNode {
         await propose(encodeCommand({ kind: CommandKind.OffsetCommit, group, topic, queueId, offset }));
       },
     });
-    v2 = new V2Server(instrumentHandlers(handlers, metrics), (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft), cutOff: () => raft.quietForMs() > cutOffAfterMs(cfg) || !raft.isVoter() }, forward, log.child({ component: 'v2' }), cfg.credentials);
+    v2 = new V2Server(instrumentHandlers(handlers, metrics), (call, ctx) => telemetry.handle(call, ctx), { leaderTarget: () => leaderTarget(raft), cutOff: () => raft.quietForMs() > cutOffAfterMs(cfg) || !raft.isVoter(), relayTarget: relayTarget(raft), isMember: (id) => raft.isVoter(id) }, forward, log.child({ component: 'v2' }), cfg.credentials);
     const admin = new AdminServer(raft, log.child({ component: 'admin' }), checkProposal);
     const registrar = cfg.namesrvAddrs.length > 0
       ? new NamesrvRegistrar({ addresses: cfg.namesrvAddrs, intervalMs: cfg.registerIntervalMs, registration: () => registration(cfg, raft, store), logger: log.child({ component: 'namesrv' }) })
@@ -312,6 +312,19 @@ function leaderTarget(raft: RaftNode): 'self' | string | null {
   if (l === null) return null;
   if (!l.self) return l.peerAddress;
   return raft.readyForReads() ? 'self' : null;
+}
+
+/**
+ * On a node removed from its group: the members' peer addresses in turn (one that is down
+ * fails that call, and the client's retry gets the next). Null on a member.
+ */
+function relayTarget(raft: RaftNode): () => string | null {
+  let turn = 0;
+  return () => {
+    if (raft.isVoter()) return null;
+    const members = [...raft.peerAddresses()].filter(([id]) => raft.isVoter(id)).map(([, address]) => address);
+    return members.length === 0 ? null : (members[turn++ % members.length] ?? null);
+  };
 }
 
 /** Admin proposals must be entries the store can apply (benchmarks and tools use commands). */

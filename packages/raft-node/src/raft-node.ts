@@ -201,12 +201,12 @@ export class RaftNode {
   }
 
   /**
-   * Whether this node is a voter of the group's configuration as it knows it. A node whose
-   * removal took effect here hears from no leader any more (the leader replicates to voters
-   * only), so it cannot learn who leads.
+   * Whether `id` (this node by default) is a voter of the group's configuration as this node
+   * knows it. A node whose removal took effect here hears from no leader any more (the leader
+   * replicates to voters only), so it cannot learn who leads.
    */
-  isVoter(): boolean {
-    return this.raft.isVoter();
+  isVoter(id: string = this.cfg.selfId): boolean {
+    return this.raft.isVoter(id);
   }
 
   /** Calls `fn` after every change of leader or term seen here (for NameServer re-registration). */

@@ -292,9 +292,9 @@ export class Raft {
     return this.leader;
   }
 
-  /** Whether this node is a voter of the configuration in force here (false once its removal took effect). */
-  isVoter(): boolean {
-    return this.voters.includes(this.id);
+  /** Whether `id` (this node by default) is a voter of the configuration in force here. */
+  isVoter(id: NodeId = this.id): boolean {
+    return this.voters.includes(id);
   }
 
   commitIndex(): number {

@@ -31,6 +31,15 @@ function follower(leaders: (string | null)[], fail: Set<string>) {
   return { server, calls };
 }
 
+/** A forwarding channel whose every call succeeds, naming the target that served it. */
+function recordingForward() {
+  const calls: string[] = [];
+  const forward = {
+    call: async (target: string) => (calls.push(target), { status: { code: Code.OK, message: `served by ${target}` }, entries: [] }),
+  } as unknown as ForwardClient;
+  return { forward, calls };
+}
+
 describe('V2Server forwarding when the leader dies', () => {
   it('waits for the next leader and forwards once more, instead of failing the call at once', async () => {
     const { server, calls } = follower(['old:1', 'old:1', null, null, 'new:2'], new Set(['old:1']));
@@ -62,6 +71,28 @@ describe('V2Server forwarding when the leader dies', () => {
     expect(res.status.code).toBe(Code.HA_NOT_AVAILABLE);
     // One look at the leader and at the cut-off, not leaderWaitMs / 20 ms = 150 polls.
     expect({ polls, cutOffAsked }).toEqual({ polls: 1, cutOffAsked: 1 });
+  });
+
+  it('a node removed from the group relays a client call through a member, never a forwarded one', async () => {
+    const { forward, calls } = recordingForward();
+    const locator = { leaderTarget: () => null, cutOff: () => true, relayTarget: () => 'member:1' };
+    const server = new V2Server({ SendMessage: async () => ({}) }, () => {}, locator, forward, pino({ level: 'silent' }));
+    const res = (await server.dispatch('SendMessage', oneMessage, ctx)) as { status: { message: string } };
+    expect(res.status.message).toBe('served by member:1');
+    const forwarded = (await server.dispatch('SendMessage', oneMessage, { ...ctx, forwardedFrom: 'n1' })) as { status: { code: number } };
+    expect(forwarded.status.code).toBe(Code.HA_NOT_AVAILABLE);
+    expect(calls).toEqual(['member:1']);
+  });
+
+  it('a member forwards once more a call relayed by a node outside the group, not one forwarded by a member', async () => {
+    const { forward, calls } = recordingForward();
+    const locator = { leaderTarget: () => 'L:1', isMember: (id: string) => id !== 'n9' };
+    const server = new V2Server({ SendMessage: async () => ({}) }, () => {}, locator, forward, pino({ level: 'silent' }));
+    const relayed = (await server.dispatch('SendMessage', oneMessage, { ...ctx, forwardedFrom: 'n9' })) as { status: { message: string } };
+    expect(relayed.status.message).toBe('served by L:1');
+    const fromMember = (await server.dispatch('SendMessage', oneMessage, { ...ctx, forwardedFrom: 'n1' })) as { status: { code: number } };
+    expect(fromMember.status.code).toBe(Code.HA_NOT_AVAILABLE);
+    expect(calls).toEqual(['L:1']);
   });
 
   it('does not retry a failure that is not "unreachable" (the leader answered)', async () => {

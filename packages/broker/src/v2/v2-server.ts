@@ -41,6 +41,13 @@ export interface LeaderLocator {
    * call answers "no leader" at once and the client retries on another node. Absent: never.
    */
   cutOff?(): boolean;
+  /**
+   * A node removed from the group (it hears from no leader any more): the peer address of a
+   * member that may pass its leader calls on to the leader, one hop more. Absent or null: none.
+   */
+  relayTarget?(): string | null;
+  /** Whether `nodeId` is a voter of the group here; absent: every forwarder counts as one. */
+  isMember?(nodeId: string): boolean;
 }
 
 export class V2Server {
@@ -106,8 +113,15 @@ export class V2Server {
       if (!leaderMethods.has(method)) return await runInNamespace(handler, request, ctx);
       const target = await this.awaitLeader();
       if (target === 'self') return await runInNamespace(handler, decodedHere(method, request), ctx);
-      // A forwarded call is never forwarded again: leadership moved meanwhile, the client retries.
-      if (target === null || ctx.forwardedFrom !== null) throw new NoLeaderError();
+      if (target === null) {
+        // A removed node knows no leader: it relays through a member (which forwards once more).
+        const via = ctx.forwardedFrom === null ? (this.locator.relayTarget?.() ?? null) : null;
+        if (via === null) throw new NoLeaderError();
+        return await this.forwardTo(via, method, request, ctx);
+      }
+      // A forwarded call is never forwarded again (leadership moved meanwhile: the client
+      // retries), except one relayed by a node outside the group: no loop, as leaders are members.
+      if (ctx.forwardedFrom !== null && this.locator.isMember?.(ctx.forwardedFrom) !== false) throw new NoLeaderError();
       try {
         return await this.forwardTo(target, method, request, ctx);
       } catch (err) {

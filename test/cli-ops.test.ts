@@ -204,6 +204,28 @@ describe.skipIf(!existsSync(brokerMainPath))('operator commands against a real b
     }
   }, 120_000);
 
+  it('raftMembership removes a follower from the voters and adds it back; refuses what cannot be', async () => {
+    const g = (await namesrv.clusterInfo())[0]!.groups[0]!;
+    const follower = g.nodes.find((x) => x.nodeId !== g.leaderNodeId)!.nodeId;
+    const membership = async (args: string[]) => JSON.parse(await ok(['raftMembership', '-n', n, '-b', 'broker-a', ...args, '--json'])) as { voters: string[]; changed: boolean };
+    const all = g.nodes.map((x) => x.nodeId).sort();
+    // Right after the group's own start the leader may still refuse (its no-op, a change in flight): ask again.
+    const removed = await waitFor('the removal to commit', async () => membership(['--remove', follower]).catch(() => null), 30_000, 250);
+    expect(removed).toEqual({ brokerName: 'broker-a', action: 'remove', node: follower, voters: all.filter((x) => x !== follower), changed: true });
+    const again = await cli(['raftMembership', '-n', n, '-b', 'broker-a', '--remove', follower]);
+    expect(again.code).toBe(2);
+    expect(again.stderr).toMatch(new RegExp(`${follower} is not a voter of broker-a`));
+    // Still running, still shown by the cluster view: it can be added back.
+    const added = await waitFor('the addition to commit', async () => membership(['--add', follower]).catch(() => null), 30_000, 250);
+    expect(added).toMatchObject({ action: 'add', voters: all, changed: true });
+    expect(await membership(['--add', follower])).toMatchObject({ voters: all, changed: false });
+    for (const args of [['--add', 'n9'], ['--add', follower, '--remove', follower], []]) {
+      const r = await cli(['raftMembership', '-n', n, '-b', 'broker-a', ...args]);
+      expect(r.code, r.stderr).toBe(2);
+      expect(r.stderr.trim().split('\n')).toHaveLength(1);
+    }
+  }, 120_000);
+
   it('consumerConnection forgets a consumer that shut down', async () => {
     await consumer.shutdown();
     await waitFor('the consumer gone from every node', async () => (await cli(['consumerConnection', '-n', n, '-g', group])).code === 1, 30_000, 250);

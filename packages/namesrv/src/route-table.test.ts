@@ -51,6 +51,8 @@ describe('RouteTable', () => {
     t.register(reg(0, { voterIds: ['n0', 'n1'] }), 2_000);
     t.register(reg(2, { raftTerm: 3 }), 2_100);
     expect(t.queryRoute('TopicTest', 2_500)!.groups[0]!.nodes.map((n) => n.nodeId)).toEqual(['n0', 'n1']);
+    // The cluster view still shows it: an operator may add it back.
+    expect(t.clusterInfo(2_500)[0]!.groups[0]!.nodes.map((n) => n.nodeId)).toEqual(['n0', 'n1', 'n2']);
     // Added back: the leader says so and n2 is routed to again.
     t.register(reg(0, { voterIds: ['n0', 'n1', 'n2'] }), 3_000);
     expect(t.queryRoute('TopicTest', 3_500)!.groups[0]!.nodes.map((n) => n.nodeId)).toEqual(['n0', 'n1', 'n2']);

@@ -174,7 +174,7 @@ export class RouteTable {
     this.observe(nowMs);
     const clusters = new Map<string, BrokerGroupInfo[]>();
     for (const group of this.sortedGroups()) {
-      const live = this.liveNodes(group, nowMs);
+      const live = this.liveNodes(group, nowMs, true);
       if (live.length === 0) continue;
       const leader = this.leaderOf(group, nowMs);
       const source = leader ?? topicSource(live);
@@ -222,13 +222,14 @@ export class RouteTable {
   }
 
   /**
-   * Nodes heard from within the expiry, less those the group's leader says it cannot reach or
-   * are not voters of its configuration (removed, yet still running and registering).
+   * Nodes heard from within the expiry, less those the group's leader says it cannot reach and,
+   * unless `nonVoters`, those that are not voters of its configuration (removed, yet still
+   * running and registering: routes leave them out, the cluster view shows them).
    */
-  private liveNodes(group: GroupEntry, nowMs: number): NodeEntry[] {
+  private liveNodes(group: GroupEntry, nowMs: number, nonVoters = false): NodeEntry[] {
     const leader = this.leaderOf(group, nowMs);
     const unreachable = new Set(leader?.reg.unreachableNodeIds ?? []);
-    const voters = new Set(leader?.reg.voterIds ?? []);
+    const voters = new Set(nonVoters ? [] : (leader?.reg.voterIds ?? []));
     return [...group.nodes.values()]
       .filter((n) => this.isLive(n, nowMs) && !unreachable.has(n.reg.nodeId) && (voters.size === 0 || voters.has(n.reg.nodeId)))
       .sort((a, b) => compare(a.reg.nodeId, b.reg.nodeId));

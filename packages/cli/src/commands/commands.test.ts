@@ -116,7 +116,7 @@ describe('the command registry and broker selection', () => {
     expect(new Set(names).size).toBe(names.length);
     for (const n of ['clusterList', 'brokerStatus', 'topicList', 'topicRoute', 'topicStatus', 'updateTopic', 'deleteTopic', 'updateSubGroup', 'deleteSubGroup',
       'consumerProgress', 'queryMsgById', 'queryMsgByKey', 'queryMsgByOffset', 'resetOffsetByTime', 'sendMessage', 'consumeMessage',
-      'getBrokerConfig', 'updateBrokerConfig', 'wipeWritePerm', 'addWritePerm', 'raftStatus', 'transferLeader']) {
+      'getBrokerConfig', 'updateBrokerConfig', 'wipeWritePerm', 'addWritePerm', 'raftStatus', 'transferLeader', 'raftMembership']) {
       expect(findCommand(n), n).toBeDefined();
     }
   });

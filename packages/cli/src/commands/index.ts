@@ -11,14 +11,14 @@ import { consumerConnection, producerConnection } from './connection-commands.ts
 import { exportMessage } from './export-command.ts';
 import { consumerProgress, deleteSubGroup, resetOffsetByTime, updateSubGroup } from './group-commands.ts';
 import { queryMsgById, queryMsgByKey, queryMsgByOffset } from './message-commands.ts';
-import { raftStatus, transferLeader } from './raft-commands.ts';
+import { raftMembership, raftStatus, transferLeader } from './raft-commands.ts';
 import { statsAll } from './stats-commands.ts';
 import { deleteTopic, topicList, topicRoute, topicStatus, updateTopic } from './topic-commands.ts';
 
 export const adminCommands: readonly Command[] = [
   clusterList, brokerStatus, topicList, topicRoute, topicStatus, updateTopic, deleteTopic, updateSubGroup, deleteSubGroup,
   consumerProgress, consumerConnection, producerConnection, resetOffsetByTime, queryMsgById, queryMsgByKey, queryMsgByOffset, exportMessage, sendMessage, consumeMessage,
-  getBrokerConfig, updateBrokerConfig, wipeWritePerm, addWritePerm, statsAll, raftStatus, transferLeader,
+  getBrokerConfig, updateBrokerConfig, wipeWritePerm, addWritePerm, statsAll, raftStatus, transferLeader, raftMembership,
 ];
 
 export const adminTimeoutMsDefault = 5_000;

@@ -1,4 +1,5 @@
-// raftStatus and transferLeader: the Raft views RocketMQ lacks, from each node's RaftAdmin.
+// raftStatus, transferLeader and raftMembership: the Raft views and moves RocketMQ lacks, through
+// each node's RaftAdmin.
 
 import { AdminClient } from '@ledgermq/raft-node';
 import { UsageError } from '../usage-error.ts';
@@ -34,7 +35,7 @@ export function raftStatusTable(rows: readonly RaftStatusRow[]): string {
 
 interface RaftStatusJson {
   id: string; role: string; term: number; leader: string | null; commit: number; applied: number; lastIndex: number;
-  lastElectionMs: number | null; progress: Record<string, { match: number }>;
+  lastElectionMs: number | null; progress: Record<string, { match: number }>; conf?: { voters: string[] };
 }
 
 async function statusOf(admin: string, timeoutMs: number): Promise<RaftStatusJson> {
@@ -116,5 +117,48 @@ export const transferLeader: Command = {
       if (Date.now() >= deadline) throw new Error(`${broker}: ${to} did not become leader within ${transferLeaderWaitMsDefault} ms (it may be behind; see raftStatus)`);
       await new Promise((r) => setTimeout(r, pollMs));
     }
+  },
+};
+
+/** How long raftMembership waits for the leader to commit the change. */
+export const membershipWaitMsDefault = 15_000;
+
+export const raftMembership: Command = {
+  name: 'raftMembership',
+  summary: "adds a node of a broker group to its Raft voters, or removes one, through the leader; waits until it commits",
+  usage: '-b broker (--add nodeId | --remove nodeId)',
+  options: { brokerAddr: { type: 'string', short: 'b' }, add: { type: 'string' }, remove: { type: 'string' } },
+  async run(values, io) {
+    const broker = required(values, 'brokerAddr', '-b broker', 'raftMembership');
+    const add = optionalString(values, 'add');
+    const remove = optionalString(values, 'remove');
+    if ((add === undefined) === (remove === undefined)) throw new UsageError('raftMembership takes one of --add nodeId or --remove nodeId');
+    if (isHostPort(broker)) throw new UsageError('raftMembership -b takes a broker name (broker-a), not an address');
+    const node = (add ?? remove)!;
+    const [g] = selectGroups(await clusterInfo(io.namesrv, io.timeoutMs), broker, undefined);
+    // Only a node that runs with the group's configuration (and so registers) can be added: its
+    // peer address is in every member's dLegerPeers. An unknown id would be a voter nobody reaches.
+    if (add !== undefined && !g!.nodes.some((n) => n.nodeId === add)) throw new UsageError(`broker ${broker} has no running node ${add} (have ${g!.nodes.map((n) => n.nodeId).join(', ')})`);
+    const leaderAdmin = g!.nodes.find((n) => n.nodeId === g!.leaderNodeId)?.adminAddress;
+    if (leaderAdmin === undefined) throw new Error(`${broker} has no leader right now; retry`);
+    const before = await statusOf(leaderAdmin, io.timeoutMs);
+    const voters = before.conf?.voters ?? [];
+    if (remove !== undefined && !voters.includes(remove)) throw new UsageError(`${remove} is not a voter of ${broker} (voters: ${voters.join(', ')})`);
+    const result = (v: readonly string[], changed: boolean) => ({ brokerName: broker, action: add !== undefined ? 'add' : 'remove', node, voters: [...v].sort(), changed });
+    if (add !== undefined && voters.includes(add)) {
+      emit(io, result(voters, false), () => `${broker}: ${add} is already a voter (voters: ${voters.join(', ')})\n`);
+      return 0;
+    }
+    const c = new AdminClient(leaderAdmin);
+    try {
+      await c.changeMembership(add !== undefined ? 'add' : 'remove', node, '', membershipWaitMsDefault);
+    } catch (err) {
+      throw new Error(`${broker}: ${(err as { details?: string }).details || (err as Error).message}`);
+    } finally {
+      c.close();
+    }
+    const after = (await statusOf(leaderAdmin, io.timeoutMs).catch(() => null))?.conf?.voters ?? voters.filter((v) => v !== remove).concat(add ?? []);
+    emit(io, result(after, true), () => `${broker}: ${add !== undefined ? `added ${add} to` : `removed ${remove} from`} the voters (now ${[...after].sort().join(', ')})\n`);
+    return 0;
   },
 };

@@ -236,7 +236,7 @@ export class BrokerNode {
     let routed = '';
     this.intervals.push(setInterval(() => {
       const leads = this.raft.leader()?.self === true;
-      const now = leads ? `${this.raft.unreachablePeers(this.unreachableAfterMs()).join(',')}|${this.raft.status().conf.voters.join(',')}` : '';
+      const now = leads ? `${this.raft.unreachablePeers(this.unreachableAfterMs()).join(',')}|${this.raft.voters().join(',')}` : '';
       if (now !== routed) {
         routed = now;
         this.registrar?.trigger();

@@ -209,6 +209,11 @@ export class RaftNode {
     return this.raft.isVoter(id);
   }
 
+  /** The voters of the group's configuration as this node knows it (a cheap read; status() builds a report). */
+  voters(): readonly string[] {
+    return this.raft.currentVoters();
+  }
+
   /** Calls `fn` after every change of leader or term seen here (for NameServer re-registration). */
   onLeaderChange(fn: (leader: LeaderInfo | null) => void): void {
     this.leaderListeners.push(fn);

@@ -297,6 +297,11 @@ export class Raft {
     return this.voters.includes(id);
   }
 
+  /** The voters of the configuration in force here. */
+  currentVoters(): readonly NodeId[] {
+    return [...this.voters];
+  }
+
   commitIndex(): number {
     return this.commit;
   }
@@ -388,7 +393,7 @@ export class Raft {
   }
 
   private promotable(): boolean {
-    return !this.disabled && this.voters.includes(this.id);
+    return !this.disabled && this.isVoter();
   }
 
   // ---------------------------------------------------------------- ticks
@@ -947,7 +952,7 @@ export class Raft {
     let best: NodeId | null = null;
     let bestMatch = -1;
     for (const [id, pr] of this.progress) {
-      if (!this.voters.includes(id)) continue;
+      if (!this.isVoter(id)) continue;
       if (!this.sendAppends(id)) this.sendHeartbeat(id);
       if (pr.match > bestMatch) {
         best = id;
